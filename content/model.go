@@ -1,0 +1,259 @@
+// Package content holds guidebot's curated data set: the messengers, the network
+// types, the criteria and the change log, in English and French, each fact with
+// its source. The YAML files under data/ are embedded in the binary; Load reads
+// the same layout from any directory so that operators can ship their own.
+package content
+
+import "time"
+
+// Lang is a language the content is written in.
+type Lang string
+
+// The languages every user-facing text must have.
+const (
+	EN Lang = "en"
+	FR Lang = "fr"
+)
+
+// Langs lists the supported languages, in display order.
+var Langs = []Lang{EN, FR}
+
+// ParseLang returns the language for a code such as "fr" or "FR".
+func ParseLang(s string) (Lang, bool) {
+	switch Lang(lower(s)) {
+	case EN:
+		return EN, true
+	case FR:
+		return FR, true
+	}
+	return "", false
+}
+
+// Pos is where a value starts in its YAML file, for error messages.
+type Pos struct {
+	File   string
+	Line   int
+	Column int
+}
+
+// Text is a user-facing text in every supported language.
+//
+//	summary:
+//	  en: Encrypted messenger run by a non-profit.
+//	  fr: Messagerie chiffrée gérée par une fondation.
+type Text struct {
+	EN  string `yaml:"en"`
+	FR  string `yaml:"fr"`
+	Pos Pos    `yaml:"-"`
+}
+
+// In returns the text in lang (English when lang is unknown).
+func (t Text) In(lang Lang) string {
+	if lang == FR {
+		return t.FR
+	}
+	return t.EN
+}
+
+// URL is an absolute http(s) URL, checked when loaded.
+type URL string
+
+// Date is a calendar day, written 2006-01-02 in YAML.
+type Date struct {
+	time.Time
+	Pos Pos
+}
+
+// String formats the date as 2006-01-02.
+func (d Date) String() string { return d.Format(time.DateOnly) }
+
+// Status is where a messenger stands in the recommendations.
+type Status string
+
+// The statuses, best first.
+const (
+	Recommended    Status = "recommended"     // a main recommendation
+	Additional     Status = "additional"      // listed under "additional options", with a warning
+	NotRecommended Status = "not-recommended" // removed from the recommendations
+)
+
+// Rank orders statuses: lower is better.
+func (s Status) Rank() int {
+	switch s {
+	case Recommended:
+		return 0
+	case Additional:
+		return 1
+	}
+	return 2
+}
+
+// Support answers a yes/no question about a messenger, with nuance.
+type Support string
+
+// The answers a Fact may give.
+const (
+	Yes     Support = "yes"
+	Partial Support = "partial" // yes with restrictions, told in the note
+	No      Support = "no"
+	NA      Support = "n/a" // the feature does not exist (e.g. calls in Briar)
+)
+
+// Fact is one sourced statement: a value, an optional bilingual note, and the
+// URL where it can be checked.
+//
+//	forward_secrecy:
+//	  value: no
+//	  note: {en: ..., fr: ...}
+//	  source: https://getsession.org/session-protocol-technical-information
+type Fact struct {
+	Value  Support `yaml:"value"`
+	Note   *Text   `yaml:"note,omitempty"`
+	Source URL     `yaml:"source"`
+}
+
+// Sourced is a bilingual text with its source.
+type Sourced struct {
+	Text   `yaml:",inline"`
+	Source URL `yaml:"source"`
+}
+
+// Platform is an operating system (or the web) a messenger has a client for.
+type Platform string
+
+// The platforms, in display order.
+const (
+	Android Platform = "android"
+	IOS     Platform = "ios"
+	Windows Platform = "windows"
+	MacOS   Platform = "macos"
+	Linux   Platform = "linux"
+	Web     Platform = "web"
+)
+
+// Platforms lists every platform in display order.
+var Platforms = []Platform{Android, IOS, Windows, MacOS, Linux, Web}
+
+// Identifier is what a person must give to be reachable.
+type Identifier string
+
+// The identifier kinds.
+const (
+	PhoneNumber Identifier = "phone"    // a phone number is needed to register
+	Username    Identifier = "username" // an account name such as @user:server
+	RandomID    Identifier = "random-id"
+	NoID        Identifier = "none" // no identifier at all (links or QR codes)
+)
+
+// Messenger is one messenger's card. One YAML file per messenger under
+// data/messengers/, named after its id.
+type Messenger struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Aliases  []string `yaml:"aliases"`
+	Reviewed Date     `yaml:"reviewed"`
+
+	Status        Status         `yaml:"status"`
+	StatusHistory []StatusChange `yaml:"status_history"` // oldest first; the last one's status equals Status
+
+	Summary  Sourced `yaml:"summary"`
+	Network  Network `yaml:"network"`
+	Protocol Sourced `yaml:"protocol"`
+
+	E2EE struct {
+		OneToOne Fact `yaml:"one_to_one"`
+		Groups   Fact `yaml:"groups"`
+		Calls    Fact `yaml:"calls"`
+	} `yaml:"e2ee"`
+	ForwardSecrecy   Fact `yaml:"forward_secrecy"`
+	FutureSecrecy    Fact `yaml:"future_secrecy"`
+	OpenSourceServer Fact `yaml:"open_source_server"` // n/a when there is no server
+	Offline          Fact `yaml:"offline"`            // works without internet (local mesh)
+	Tor              Fact `yaml:"tor"`                // yes: built in; partial: optional
+
+	Identifier struct {
+		Kind   Identifier `yaml:"kind"`
+		Text   Text       `yaml:"text"`
+		Source URL        `yaml:"source"`
+	} `yaml:"identifier"`
+
+	Platforms struct {
+		List   []Platform `yaml:"list"`
+		Note   *Text      `yaml:"note,omitempty"`
+		Source URL        `yaml:"source"`
+	} `yaml:"platforms"`
+
+	Audits   []Audit   `yaml:"audits"`
+	Caveats  []Sourced `yaml:"caveats"`
+	Criteria map[string]Fact `yaml:"criteria"` // criterion id → result
+
+	Links struct {
+		Homepage URL `yaml:"homepage"`
+		Privacy  URL `yaml:"privacy"`
+		Source   URL `yaml:"source"`
+		Docs     URL `yaml:"docs,omitempty"`
+	} `yaml:"links"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// StatusChange is one step in a messenger's history in the recommendations.
+type StatusChange struct {
+	Date   Date   `yaml:"date"`
+	Status Status `yaml:"status"`
+	Reason Text   `yaml:"reason"`
+	Source URL    `yaml:"source"`
+}
+
+// Network says how a messenger's network is built. Types refers to ids in
+// networks.yaml; it may be empty for designs of their own (SimpleX relays).
+type Network struct {
+	Types         []string `yaml:"types"`
+	Decentralized bool     `yaml:"decentralized"`
+	Text          Text     `yaml:"text"`
+	Source        URL      `yaml:"source"`
+}
+
+// Audit is one published review of a messenger's code, protocol or design.
+type Audit struct {
+	By     string `yaml:"by"`
+	Year   int    `yaml:"year"`
+	Scope  Text   `yaml:"scope"`
+	Source URL    `yaml:"source"`
+}
+
+// NetworkType is one of the types of communication networks (networks.yaml).
+type NetworkType struct {
+	ID            string   `yaml:"id"`
+	Name          Text     `yaml:"name"`
+	Aliases       []string `yaml:"aliases"`
+	Description   Text     `yaml:"description"`
+	Advantages    []Text   `yaml:"advantages"`
+	Disadvantages []Text   `yaml:"disadvantages"`
+	Source        URL      `yaml:"source"`
+}
+
+// Criteria is criteria.yaml: the requirements a messenger must meet to be
+// recommended, and the best case.
+type Criteria struct {
+	Version  Date        `yaml:"version"` // when this set of criteria took effect
+	Source   URL         `yaml:"source"`
+	Minimum  []Criterion `yaml:"minimum"`
+	BestCase []Criterion `yaml:"best_case"`
+}
+
+// Criterion is one requirement.
+type Criterion struct {
+	ID   string `yaml:"id"`
+	Text Text   `yaml:"text"`
+}
+
+// Change is one entry of the change log (changes.yaml). IDs are stable: they
+// are what announcement progress is recorded against.
+type Change struct {
+	ID         string   `yaml:"id"`
+	Date       Date     `yaml:"date"`
+	Messengers []string `yaml:"messengers"`
+	Text       Text     `yaml:"text"`
+	Source     URL      `yaml:"source"`
+}
