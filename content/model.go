@@ -183,8 +183,8 @@ type Messenger struct {
 		Source URL        `yaml:"source"`
 	} `yaml:"platforms"`
 
-	Audits   []Audit   `yaml:"audits"`
-	Caveats  []Sourced `yaml:"caveats"`
+	Audits   []Audit         `yaml:"audits"`
+	Caveats  []Sourced       `yaml:"caveats"`
 	Criteria map[string]Fact `yaml:"criteria"` // criterion id → result
 
 	Links struct {

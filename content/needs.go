@@ -1,0 +1,159 @@
+package content
+
+import (
+	"slices"
+	"strings"
+)
+
+// Need is something a person may require of a messenger, as understood by
+// the recommend command. The list is declared once, here, and the command's
+// help and validation are generated from it.
+type Need struct {
+	ID      string
+	Aliases []string // French first; all compared folded
+	Name    Text     // what the need means, for help
+	Fails   Text     // why a messenger that misses it is left out
+	meets   func(*Messenger) bool
+}
+
+// Meets reports whether m meets the need.
+func (n *Need) Meets(m *Messenger) bool { return n.meets(m) }
+
+func onPlatform(ps ...Platform) func(*Messenger) bool {
+	return func(m *Messenger) bool {
+		return slices.ContainsFunc(ps, func(p Platform) bool { return slices.Contains(m.Platforms.List, p) })
+	}
+}
+
+func hasNetwork(id string) func(*Messenger) bool {
+	return func(m *Messenger) bool { return slices.Contains(m.Network.Types, id) }
+}
+
+func fact(get func(*Messenger) Fact, ok ...Support) func(*Messenger) bool {
+	return func(m *Messenger) bool { return slices.Contains(ok, get(m).Value) }
+}
+
+// Needs lists every need recommend understands, in help order.
+var Needs = []*Need{
+	{ID: "no-phone", Aliases: []string{"sans-telephone", "nophone", "no-phone-number"},
+		Name:  Text{EN: "no phone number needed to sign up", FR: "pas de numéro de téléphone pour s'inscrire"},
+		Fails: Text{EN: "needs a phone number", FR: "exige un numéro de téléphone"},
+		meets: func(m *Messenger) bool { return m.Identifier.Kind != PhoneNumber }},
+	{ID: "android", Aliases: []string{"androide"},
+		Name:  Text{EN: "an Android app", FR: "une application Android"},
+		Fails: Text{EN: "no Android app", FR: "pas d'application Android"},
+		meets: onPlatform(Android)},
+	{ID: "ios", Aliases: []string{"iphone"},
+		Name:  Text{EN: "an iOS app", FR: "une application iOS"},
+		Fails: Text{EN: "no iOS app", FR: "pas d'application iOS"},
+		meets: onPlatform(IOS)},
+	{ID: "windows", Aliases: []string{"pc"},
+		Name:  Text{EN: "a Windows app", FR: "une application Windows"},
+		Fails: Text{EN: "no Windows app", FR: "pas d'application Windows"},
+		meets: onPlatform(Windows)},
+	{ID: "macos", Aliases: []string{"mac", "osx"},
+		Name:  Text{EN: "a macOS app", FR: "une application macOS"},
+		Fails: Text{EN: "no macOS app", FR: "pas d'application macOS"},
+		meets: onPlatform(MacOS)},
+	{ID: "linux", Aliases: []string{"gnu-linux"},
+		Name:  Text{EN: "a Linux app", FR: "une application Linux"},
+		Fails: Text{EN: "no Linux app", FR: "pas d'application Linux"},
+		meets: onPlatform(Linux)},
+	{ID: "desktop", Aliases: []string{"ordinateur", "bureau"},
+		Name:  Text{EN: "a desktop app (Windows, macOS or Linux)", FR: "une application pour ordinateur (Windows, macOS ou Linux)"},
+		Fails: Text{EN: "no desktop app", FR: "pas d'application pour ordinateur"},
+		meets: onPlatform(Windows, MacOS, Linux)},
+	{ID: "p2p", Aliases: []string{"pair-a-pair", "peer-to-peer"},
+		Name:  Text{EN: "a peer-to-peer network", FR: "un réseau pair-à-pair"},
+		Fails: Text{EN: "not peer-to-peer", FR: "pas pair-à-pair"},
+		meets: hasNetwork("p2p")},
+	{ID: "federated", Aliases: []string{"federe", "federation"},
+		Name:  Text{EN: "a federated network (many servers, like email)", FR: "un réseau fédéré (plusieurs serveurs, comme le courriel)"},
+		Fails: Text{EN: "not federated", FR: "pas fédéré"},
+		meets: hasNetwork("federated")},
+	{ID: "decentralized", Aliases: []string{"decentralise", "decentralised"},
+		Name:  Text{EN: "no single operator runs the network", FR: "aucun opérateur unique ne gère le réseau"},
+		Fails: Text{EN: "centralized: one operator runs the network", FR: "centralisé : un seul opérateur gère le réseau"},
+		meets: func(m *Messenger) bool { return m.Network.Decentralized }},
+	{ID: "tor", Aliases: []string{"onion"},
+		Name:  Text{EN: "can route through Tor", FR: "peut passer par Tor"},
+		Fails: Text{EN: "no Tor routing", FR: "pas de routage par Tor"},
+		meets: fact(func(m *Messenger) Fact { return m.Tor }, Yes, Partial)},
+	{ID: "offline", Aliases: []string{"hors-ligne", "sans-internet", "mesh"},
+		Name:  Text{EN: "works without internet (Wi-Fi or Bluetooth nearby)", FR: "fonctionne sans internet (Wi-Fi ou Bluetooth à proximité)"},
+		Fails: Text{EN: "needs internet", FR: "exige internet"},
+		meets: fact(func(m *Messenger) Fact { return m.Offline }, Yes)},
+	{ID: "forward-secrecy", Aliases: []string{"confidentialite-persistante", "pfs", "fs"},
+		Name:  Text{EN: "forward secrecy", FR: "confidentialité persistante"},
+		Fails: Text{EN: "no forward secrecy", FR: "pas de confidentialité persistante"},
+		meets: fact(func(m *Messenger) Fact { return m.ForwardSecrecy }, Yes)},
+	{ID: "groups", Aliases: []string{"groupes", "group"},
+		Name:  Text{EN: "end-to-end encrypted group chats", FR: "discussions de groupe chiffrées de bout en bout"},
+		Fails: Text{EN: "no encrypted groups", FR: "pas de groupes chiffrés"},
+		meets: fact(func(m *Messenger) Fact { return m.E2EE.Groups }, Yes, Partial)},
+	{ID: "calls", Aliases: []string{"appels", "call"},
+		Name:  Text{EN: "end-to-end encrypted voice and video calls", FR: "appels audio et vidéo chiffrés de bout en bout"},
+		Fails: Text{EN: "no encrypted calls", FR: "pas d'appels chiffrés"},
+		meets: fact(func(m *Messenger) Fact { return m.E2EE.Calls }, Yes, Partial)},
+	{ID: "open-source-server", Aliases: []string{"serveur-libre", "open-server"},
+		Name:  Text{EN: "open-source server (or no server at all)", FR: "serveur libre (ou aucun serveur)"},
+		Fails: Text{EN: "server not open source", FR: "serveur non libre"},
+		meets: fact(func(m *Messenger) Fact { return m.OpenSourceServer }, Yes, NA)},
+}
+
+// FindNeed returns the need whose id or alias matches name (folded), or nil.
+func FindNeed(name string) *Need {
+	f := Fold(name)
+	for _, n := range Needs {
+		if Fold(n.ID) == f || slices.ContainsFunc(n.Aliases, func(a string) bool { return Fold(a) == f }) {
+			return n
+		}
+	}
+	return nil
+}
+
+// Left is a messenger that recommend leaves out, and why.
+type Left struct {
+	Messenger *Messenger
+	Failed    []*Need // the needs it misses; empty when it meets them all but is no longer recommended
+}
+
+// Recommend returns the recommended messengers (status recommended or
+// additional) that meet every need, best first, and every other messenger
+// with the needs it misses.
+func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
+	for _, m := range s.Messengers {
+		var failed []*Need
+		for _, n := range needs {
+			if !n.Meets(m) {
+				failed = append(failed, n)
+			}
+		}
+		if len(failed) == 0 && m.Status != NotRecommended {
+			fit = append(fit, m)
+		} else {
+			left = append(left, Left{Messenger: m, Failed: failed})
+		}
+	}
+	slices.SortStableFunc(fit, func(a, b *Messenger) int {
+		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
+			return d
+		}
+		if d := s.BestCaseMet(b) - s.BestCaseMet(a); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return fit, left
+}
+
+// BestCaseMet counts the best-case criteria m fully meets.
+func (s *Set) BestCaseMet(m *Messenger) int {
+	n := 0
+	for _, c := range s.Criteria.BestCase {
+		if m.Criteria[c.ID].Value == Yes {
+			n++
+		}
+	}
+	return n
+}
