@@ -131,7 +131,3 @@ func distance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
-
-// Builtin returns the content embedded in the binary.
-// TEMPORARY: returns an empty set until the loader lands.
-func Builtin() *Set { return &Set{} }

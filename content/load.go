@@ -1,0 +1,570 @@
+package content
+
+import (
+	"bytes"
+	"cmp"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The files of a content directory.
+const (
+	networksFile  = "networks.yaml"
+	criteriaFile  = "criteria.yaml"
+	changesFile   = "changes.yaml"
+	messengersDir = "messengers"
+)
+
+// maxFileSize bounds what one file may hold; the real files are a few KiB,
+// and an operator's directory should not be able to exhaust memory.
+const maxFileSize = 1 << 20
+
+// Problem is one thing wrong with a content directory, at a position.
+type Problem struct {
+	Pos Pos
+	Msg string
+}
+
+// String formats the position as file:line:col, or just file when the
+// problem is with the file as a whole.
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// String formats the problem as file:line:col: message, the form editors
+// and CI logs turn into links.
+func (p Problem) String() string { return p.Pos.String() + ": " + p.Msg }
+
+// Problems is every problem found while loading, sorted by file and line.
+// It is the error Load returns.
+type Problems []Problem
+
+// Error prints one problem per line.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ps Problems) sort() {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(
+			strings.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column),
+		)
+	})
+}
+
+//go:embed data
+var embedded embed.FS
+
+var builtin struct {
+	once sync.Once
+	set  *Set
+}
+
+// Builtin returns the content embedded in the binary, loaded once. It panics
+// if that content is invalid, which TestBuiltin rules out before a release.
+func Builtin() *Set {
+	builtin.once.Do(func() {
+		sub, err := fs.Sub(embedded, "data")
+		if err == nil {
+			builtin.set, err = Load(sub)
+		}
+		if err != nil {
+			panic("content: the built-in data is invalid:\n" + err.Error())
+		}
+	})
+	return builtin.set
+}
+
+// LoadDir loads and validates the content directory dir.
+func LoadDir(dir string) (*Set, error) {
+	if st, err := os.Stat(dir); err != nil {
+		return nil, Problems{{Pos: Pos{File: dir}, Msg: "cannot read the content directory: " + errText(err)}}
+	} else if !st.IsDir() {
+		return nil, Problems{{Pos: Pos{File: dir}, Msg: "not a directory"}}
+	}
+	return Load(os.DirFS(dir))
+}
+
+// errText drops the path fs errors repeat, since the problem already has it.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Load reads and validates a content directory: networks.yaml,
+// criteria.yaml, changes.yaml and messengers/<id>.yaml. On any problem it
+// returns a nil Set and every problem found, as Problems.
+func Load(fsys fs.FS) (set *Set, err error) {
+	l := &loader{fsys: fsys}
+	// The YAML parser is third-party code fed by operators; a panic in it
+	// must become a problem, not take the bot down on reload.
+	defer func() {
+		if r := recover(); r != nil {
+			set = nil
+			l.probs = append(l.probs, Problem{Pos: Pos{File: l.current}, Msg: fmt.Sprintf("internal error while loading: %v", r)})
+			l.probs.sort()
+			err = l.probs
+		}
+	}()
+	set = l.load()
+	if len(l.probs) > 0 {
+		l.probs.sort()
+		return nil, l.probs
+	}
+	set.index()
+	return set, nil
+}
+
+type loader struct {
+	fsys    fs.FS
+	probs   Problems
+	current string // the file being read, for a recovered panic
+}
+
+func (l *loader) add(p Pos, format string, args ...any) {
+	l.probs = append(l.probs, Problem{Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// file is one decoded YAML file and where its values are.
+type file struct {
+	*decoder
+	name string
+}
+
+// read parses name into v. It returns nil if the file could not be parsed at
+// all; field-level problems are recorded and the file is still returned.
+func (l *loader) read(name string, v any) *file {
+	l.current = name
+	f, err := l.fsys.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			l.add(Pos{File: name}, "missing file")
+		} else {
+			l.add(Pos{File: name}, "cannot read: %s", errText(err))
+		}
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	f.Close()
+	if err != nil {
+		l.add(Pos{File: name}, "cannot read: %s", errText(err))
+		return nil
+	}
+	if len(data) > maxFileSize {
+		l.add(Pos{File: name}, "file larger than %d bytes", maxFileSize)
+		return nil
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			l.add(Pos{File: name, Line: 1, Column: 1}, "empty file")
+		} else {
+			l.add(yamlErrPos(name, err), "%s", yamlErrMsg(err))
+		}
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		p := Pos{File: name, Line: 1, Column: 1}
+		if err == nil {
+			p.Line, p.Column = extra.Line, extra.Column
+		}
+		l.add(p, "only one YAML document is allowed per file")
+		return nil
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	d := newDecoder(name, &l.probs)
+	d.decode(root, reflect.ValueOf(v).Elem(), "", d.pos(root))
+	return &file{decoder: d, name: name}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlErrPos finds the line in a yaml.v3 syntax error; the parser gives no
+// column, so the problem points at the start of the line.
+func yamlErrPos(name string, err error) Pos {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil {
+			return Pos{File: name, Line: n, Column: 1}
+		}
+	}
+	return Pos{File: name, Line: 1, Column: 1}
+}
+
+func yamlErrMsg(err error) string {
+	s := yamlLine.ReplaceAllString(err.Error(), "")
+	return "invalid YAML: " + strings.TrimPrefix(s, "yaml: ")
+}
+
+// The top-level shapes of the list files: a mapping with one key leaves room
+// to add fields later without breaking old files.
+type networksDoc struct {
+	Networks []*NetworkType `yaml:"networks"`
+}
+
+type changesDoc struct {
+	Changes []*Change `yaml:"changes"`
+}
+
+func (l *loader) load() *Set {
+	set := &Set{}
+
+	var nets networksDoc
+	nf := l.read(networksFile, &nets)
+	var crit Criteria
+	cf := l.read(criteriaFile, &crit)
+	var chs changesDoc
+	chf := l.read(changesFile, &chs)
+
+	type mfile struct {
+		m *Messenger
+		f *file
+	}
+	var ms []mfile
+	entries, err := fs.ReadDir(l.fsys, messengersDir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			l.add(Pos{File: messengersDir}, "missing directory")
+		} else {
+			l.add(Pos{File: messengersDir}, "cannot read: %s", errText(err))
+		}
+	}
+	for _, e := range entries {
+		name := path.Join(messengersDir, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), "."):
+			// Editor and OS droppings (.DS_Store, .swp) are not content.
+		case e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml"):
+			l.add(Pos{File: name}, "unexpected file: messengers/ holds only <id>.yaml files")
+		default:
+			m := &Messenger{}
+			if f := l.read(name, m); f != nil {
+				ms = append(ms, mfile{m, f})
+			}
+		}
+	}
+	if err == nil && len(ms) == 0 && !slices.ContainsFunc(l.probs, func(p Problem) bool { return strings.HasPrefix(p.Pos.File, messengersDir+"/") }) {
+		l.add(Pos{File: messengersDir}, "no messenger files")
+	}
+	l.current = ""
+
+	// Cross-file checks need the ids of each kind; collect them even from
+	// files with problems so that one typo does not cascade.
+	netIDs := map[string]bool{}
+	if nf != nil {
+		l.checkNetworks(nf, nets.Networks, netIDs)
+		set.Networks = nets.Networks
+	}
+	critIDs := map[string]bool{}
+	if cf != nil {
+		l.checkCriteria(cf, &crit, critIDs)
+		set.Criteria = crit
+	}
+	names := map[string]nameOwner{}
+	msgIDs := map[string]bool{}
+	for _, mf := range ms {
+		l.checkMessenger(mf.f, mf.m, netIDs, nf != nil, set.Criteria, cf != nil, names)
+		msgIDs[mf.m.ID] = true
+		set.Messengers = append(set.Messengers, mf.m)
+	}
+	if chf != nil {
+		l.checkChanges(chf, chs.Changes, msgIDs, len(ms) > 0)
+		set.Changes = chs.Changes
+	}
+	return set
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// checkID reports an id that is not lower-case words joined by dashes; ids
+// end up in commands, URLs and database rows.
+func (l *loader) checkID(f *file, p, id string) bool {
+	if id == "" {
+		return false // already reported as missing
+	}
+	if !idRE.MatchString(id) {
+		l.add(f.valAt(p), "%s: %q is not a valid id (lower-case letters, digits and dashes)", p, truncate(id, 40))
+		return false
+	}
+	return true
+}
+
+func known(m map[string]bool) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ", ")
+}
+
+func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool) {
+	if len(nets) == 0 && f.vals["networks"] != (Pos{}) {
+		l.add(f.at("networks"), "networks: needs at least one network type")
+	}
+	names := map[string]string{} // folded name → id that has it
+	for i, n := range nets {
+		if n == nil {
+			continue
+		}
+		p := fmt.Sprintf("networks[%d]", i)
+		if l.checkID(f, p+".id", n.ID) {
+			if ids[n.ID] {
+				l.add(f.valAt(p+".id"), "%s.id: duplicate network type id %q", p, n.ID)
+			}
+			ids[n.ID] = true
+		}
+		if len(n.Advantages) == 0 && f.vals[p+".advantages"] != (Pos{}) {
+			l.add(f.at(p+".advantages"), "%s.advantages: needs at least one entry", p)
+		}
+		if len(n.Disadvantages) == 0 && f.vals[p+".disadvantages"] != (Pos{}) {
+			l.add(f.at(p+".disadvantages"), "%s.disadvantages: needs at least one entry", p)
+		}
+		// The networks command resolves names the way messengers are
+		// resolved, so no two types may share one.
+		check := func(where, name string) {
+			k := Fold(name)
+			if k == "" {
+				return
+			}
+			if other, ok := names[k]; ok && other != n.ID {
+				l.add(f.valAt(where), "%s: %q is already a name of network type %q", where, truncate(name, 40), other)
+				return
+			}
+			names[k] = n.ID
+		}
+		check(p+".id", n.ID)
+		check(p+".name", n.Name.EN)
+		check(p+".name", n.Name.FR)
+		for j, a := range n.Aliases {
+			check(fmt.Sprintf("%s.aliases[%d]", p, j), a)
+		}
+	}
+}
+
+func (l *loader) checkCriteria(f *file, c *Criteria, ids map[string]bool) {
+	for _, list := range []struct {
+		key string
+		cs  []Criterion
+	}{{"minimum", c.Minimum}, {"best_case", c.BestCase}} {
+		if len(list.cs) == 0 && f.vals[list.key] != (Pos{}) {
+			l.add(f.at(list.key), "%s: needs at least one criterion", list.key)
+		}
+		for i, cr := range list.cs {
+			p := fmt.Sprintf("%s[%d].id", list.key, i)
+			if !l.checkID(f, p, cr.ID) {
+				continue
+			}
+			if ids[cr.ID] {
+				l.add(f.valAt(p), "%s: duplicate criterion id %q", p, cr.ID)
+			}
+			ids[cr.ID] = true
+		}
+	}
+}
+
+// nameOwner is the messenger a folded name resolves to, and where it was
+// given, for duplicate reports.
+type nameOwner struct {
+	id  string
+	pos Pos
+}
+
+func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, netsOK bool, crit Criteria, critOK bool, names map[string]nameOwner) {
+	base := strings.TrimSuffix(path.Base(f.name), ".yaml")
+	if l.checkID(f, "id", m.ID) && m.ID != base {
+		l.add(f.valAt("id"), "id: %q does not match the file name (want %s.yaml or id %q)", m.ID, m.ID, base)
+	}
+
+	// Names: the id, the display name and every alias resolve to this
+	// messenger, so none may belong to another one. Repeating one's own id
+	// or name as an alias is harmless and allowed.
+	own := map[string]bool{}
+	claim := func(where, name string, alias bool) {
+		k := Fold(name)
+		if k == "" {
+			if name != "" {
+				l.add(f.valAt(where), "%s: %q has no letters or digits", where, truncate(name, 40))
+			}
+			return
+		}
+		if o, ok := names[k]; ok && o.id != m.ID {
+			l.add(f.valAt(where), "%s: %q is already a name of %s (%s)", where, truncate(name, 40), o.id, o.pos)
+			return
+		}
+		if alias && own[k] && !(k == Fold(m.ID) || k == Fold(m.Name)) {
+			l.add(f.valAt(where), "%s: duplicate alias %q", where, truncate(name, 40))
+			return
+		}
+		own[k] = true
+		names[k] = nameOwner{m.ID, f.valAt(where)}
+	}
+	claim("id", m.ID, false)
+	claim("name", m.Name, false)
+	for i, a := range m.Aliases {
+		claim(fmt.Sprintf("aliases[%d]", i), a, true)
+	}
+
+	// History: oldest first, ending where the messenger stands now.
+	if len(m.StatusHistory) == 0 && f.vals["status_history"] != (Pos{}) {
+		l.add(f.at("status_history"), "status_history: needs at least one entry")
+	}
+	for i := 1; i < len(m.StatusHistory); i++ {
+		prev, cur := m.StatusHistory[i-1].Date, m.StatusHistory[i].Date
+		if !prev.IsZero() && !cur.IsZero() && cur.Before(prev.Time) {
+			p := fmt.Sprintf("status_history[%d].date", i)
+			l.add(f.valAt(p), "%s: %s is before the previous entry (%s); list the history oldest first", p, cur, prev)
+		}
+	}
+	if n := len(m.StatusHistory); n > 0 {
+		last := m.StatusHistory[n-1].Status
+		if last != "" && m.Status != "" && last != m.Status {
+			p := fmt.Sprintf("status_history[%d].status", n-1)
+			l.add(f.valAt(p), "%s: the last entry is %q but status is %q", p, last, m.Status)
+		}
+	}
+
+	// Network types refer to networks.yaml.
+	seenNet := map[string]bool{}
+	for i, t := range m.Network.Types {
+		p := fmt.Sprintf("network.types[%d]", i)
+		switch {
+		case t == "":
+		case seenNet[t]:
+			l.add(f.valAt(p), "%s: duplicate network type %q", p, t)
+		case netsOK && !netIDs[t]:
+			l.add(f.valAt(p), "%s: unknown network type %q (known: %s)", p, truncate(t, 40), known(netIDs))
+		}
+		seenNet[t] = true
+	}
+
+	if len(m.Platforms.List) == 0 && f.vals["platforms.list"] != (Pos{}) {
+		l.add(f.at("platforms.list"), "platforms.list: needs at least one platform")
+	}
+	seenPlat := map[Platform]bool{}
+	for i, p := range m.Platforms.List {
+		if p != "" && seenPlat[p] {
+			where := fmt.Sprintf("platforms.list[%d]", i)
+			l.add(f.valAt(where), "%s: duplicate platform %q", where, p)
+		}
+		seenPlat[p] = true
+	}
+
+	for i, a := range m.Audits {
+		p := fmt.Sprintf("audits[%d].year", i)
+		if _, ok := f.vals[p]; ok && (a.Year < 1990 || a.Year > 2100) {
+			l.add(f.valAt(p), "%s: %d is not a plausible year", p, a.Year)
+		}
+	}
+
+	// A partial answer without a note would leave the reader guessing.
+	for _, fc := range []struct {
+		path string
+		fact Fact
+	}{
+		{"e2ee.one_to_one", m.E2EE.OneToOne}, {"e2ee.groups", m.E2EE.Groups}, {"e2ee.calls", m.E2EE.Calls},
+		{"forward_secrecy", m.ForwardSecrecy}, {"future_secrecy", m.FutureSecrecy},
+		{"open_source_server", m.OpenSourceServer}, {"offline", m.Offline}, {"tor", m.Tor},
+	} {
+		if fc.fact.Value == Partial && fc.fact.Note == nil {
+			l.add(f.at(fc.path), "%s: a partial value needs a note saying what is missing", fc.path)
+		}
+	}
+
+	// Criteria: a result for every criterion, and only for criteria.
+	if _, ok := f.vals["criteria"]; ok && critOK {
+		all := append(slices.Clone(crit.Minimum), crit.BestCase...)
+		ids := map[string]bool{}
+		for _, c := range all {
+			ids[c.ID] = true
+		}
+		keys := make([]string, 0, len(m.Criteria))
+		for k := range m.Criteria {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(f.at("criteria."+a).Line, f.at("criteria."+b).Line) })
+		for _, k := range keys {
+			if !ids[k] {
+				l.add(f.at("criteria."+k), "criteria: unknown criterion %q (known: %s)", truncate(k, 40), known(ids))
+			}
+		}
+		for _, c := range all {
+			r, ok := m.Criteria[c.ID]
+			if !ok {
+				if c.ID != "" {
+					l.add(f.at("criteria"), "criteria: no result for criterion %q", c.ID)
+				}
+				continue
+			}
+			if (r.Value == Partial || r.Value == No) && r.Note == nil {
+				p := "criteria." + c.ID
+				l.add(f.at(p), "%s: a %s result needs a note saying why", p, r.Value)
+			}
+		}
+	}
+}
+
+func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, msgsOK bool) {
+	if len(chs) == 0 && f.vals["changes"] != (Pos{}) {
+		l.add(f.at("changes"), "changes: needs at least one entry")
+	}
+	ids := map[string]bool{}
+	for i, c := range chs {
+		if c == nil {
+			continue
+		}
+		p := fmt.Sprintf("changes[%d]", i)
+		if l.checkID(f, p+".id", c.ID) {
+			if ids[c.ID] {
+				l.add(f.valAt(p+".id"), "%s.id: duplicate change id %q", p, c.ID)
+			}
+			ids[c.ID] = true
+			// The id names the entry forever; starting it with the date
+			// keeps ids unique and sortable by eye.
+			if !c.Date.IsZero() && !strings.HasPrefix(c.ID, c.Date.String()+"-") {
+				l.add(f.valAt(p+".id"), "%s.id: %q must start with the entry's date (%s-)", p, c.ID, c.Date)
+			}
+		}
+		seen := map[string]bool{}
+		for j, id := range c.Messengers {
+			mp := fmt.Sprintf("%s.messengers[%d]", p, j)
+			switch {
+			case id == "":
+			case seen[id]:
+				l.add(f.valAt(mp), "%s: duplicate messenger %q", mp, id)
+			case msgsOK && !msgIDs[id]:
+				l.add(f.valAt(mp), "%s: unknown messenger %q (known: %s)", mp, truncate(id, 40), known(msgIDs))
+			}
+			seen[id] = true
+		}
+	}
+}
