@@ -1,0 +1,339 @@
+package commands
+
+import (
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/guidebot/guidebot/content"
+)
+
+// How many messengers compare takes: more columns do not fit a chat window.
+const (
+	minCompare = 2
+	maxCompare = 5
+)
+
+// compareTable is every messenger's column of the comparison, rendered once
+// per content set and language; compare only picks and lays out columns.
+type compareTable struct {
+	rows   []cmpRow
+	cols   map[string][]cell // messenger id → one cell per row
+	width0 int               // the widest plain-text row label
+}
+
+// cmpRow is one criterion of the comparison.
+type cmpRow struct {
+	label   string // the row's label; HTML, and plain text unless short is set
+	short   string // plain-text label for a criterion too long for a table row
+	section bool   // a heading row, without cells
+}
+
+// cell is one messenger's answer to one criterion.
+type cell struct {
+	lines []string // plain-text lines
+	html  string   // escaped lines joined with <br>
+	width int      // the widest line, in runes
+}
+
+func newCell(lines ...string) cell {
+	c := cell{lines: lines}
+	esc := make([]string, len(lines))
+	for i, l := range lines {
+		c.width = max(c.width, utf8.RuneCountInString(l))
+		esc[i] = html.EscapeString(l)
+	}
+	c.html = strings.Join(esc, "<br>")
+	return c
+}
+
+// compareTable builds the rows and every messenger's cells in lang.
+func (st *state) compareTable(lang content.Lang) *compareTable {
+	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers))}
+	type row struct {
+		cmpRow
+		get func(m *content.Messenger) []string
+	}
+	one := func(k key) []string { return []string{tr(lang, k)} }
+	support := func(f func(m *content.Messenger) content.Fact) func(m *content.Messenger) []string {
+		return func(m *content.Messenger) []string { return one(supportKey(f(m).Value)) }
+	}
+	yesNo := func(ok bool) []string {
+		if ok {
+			return one(kYes)
+		}
+		return one(kNo)
+	}
+	rows := []row{
+		{cmpRow{label: tr(lang, kStatus)}, func(m *content.Messenger) []string {
+			l := one(statusKey(m.Status))
+			if h := currentStatus(m); h != nil && m.Status != content.Recommended {
+				l = append(l, tr(lang, kSince)+" "+h.Date.String())
+			}
+			return l
+		}},
+		{cmpRow{label: tr(lang, kNetwork)}, func(m *content.Messenger) []string {
+			if n := st.networkNames(m, lang); len(n) > 0 {
+				return n
+			}
+			return one(kOwnDesign)
+		}},
+		{cmpRow{label: tr(lang, kDecentralized)}, func(m *content.Messenger) []string { return yesNo(m.Network.Decentralized) }},
+		{cmpRow{label: tr(lang, kRowE2EE1)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.OneToOne })},
+		{cmpRow{label: tr(lang, kRowE2EEGroups)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Groups })},
+		{cmpRow{label: tr(lang, kRowE2EECalls)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Calls })},
+		{cmpRow{label: tr(lang, kForwardSecrecy)}, support(func(m *content.Messenger) content.Fact { return m.ForwardSecrecy })},
+		{cmpRow{label: tr(lang, kFutureSecrecy)}, support(func(m *content.Messenger) content.Fact { return m.FutureSecrecy })},
+		{cmpRow{label: tr(lang, kIdentifier)}, func(m *content.Messenger) []string { return one(identifierKey(m.Identifier.Kind)) }},
+	}
+	for _, p := range content.Platforms {
+		rows = append(rows, row{cmpRow{label: trf(lang, kApp, platformNames[p])}, func(m *content.Messenger) []string {
+			for _, q := range m.Platforms.List {
+				if q == p {
+					return one(kYes)
+				}
+			}
+			return one(kNo)
+		}})
+	}
+	rows = append(rows,
+		row{cmpRow{label: tr(lang, kAudits)}, func(m *content.Messenger) []string {
+			if len(m.Audits) == 0 {
+				return one(kNoAudit)
+			}
+			years := make([]string, len(m.Audits))
+			for i, a := range m.Audits {
+				years[i] = strconv.Itoa(a.Year)
+			}
+			return []string{strings.Join(years, ", ")}
+		}},
+		row{cmpRow{label: tr(lang, kOpenSourceServer)}, support(func(m *content.Messenger) content.Fact { return m.OpenSourceServer })},
+		row{cmpRow{label: tr(lang, kTor)}, support(func(m *content.Messenger) content.Fact { return m.Tor })},
+		row{cmpRow{label: tr(lang, kOffline)}, support(func(m *content.Messenger) content.Fact { return m.Offline })},
+	)
+	criteria := func(heading, short key, cs []content.Criterion) {
+		if len(cs) == 0 {
+			return
+		}
+		rows = append(rows, row{cmpRow: cmpRow{label: tr(lang, heading), section: true}})
+		for i, cr := range cs {
+			rows = append(rows, row{cmpRow{label: cr.Text.In(lang), short: tr(lang, short) + " " + strconv.Itoa(i+1)},
+				func(m *content.Messenger) []string {
+					if f, ok := m.Criteria[cr.ID]; ok {
+						return one(supportKey(f.Value))
+					}
+					return []string{"?"}
+				}})
+		}
+	}
+	criteria(kMinimum, kMinShort, st.set.Criteria.Minimum)
+	criteria(kBestCase, kBestShort, st.set.Criteria.BestCase)
+
+	for _, r := range rows {
+		t.rows = append(t.rows, r.cmpRow)
+		t.width0 = max(t.width0, utf8.RuneCountInString(r.plainLabel()))
+	}
+	for _, m := range st.set.Messengers {
+		cells := make([]cell, len(rows))
+		for i, r := range rows {
+			if r.get != nil {
+				cells[i] = newCell(r.get(m)...)
+			}
+		}
+		t.cols[m.ID] = cells
+	}
+	return t
+}
+
+func (r cmpRow) plainLabel() string {
+	if r.short != "" {
+		return r.short
+	}
+	return r.label
+}
+
+func runCompare(c *call) (Reply, bool) {
+	if len(c.args) < minCompare {
+		return c.usageError(kCompareCount, strconv.Itoa(minCompare), strconv.Itoa(maxCompare))
+	}
+	ms, bad, sug := c.resolveList(c.args)
+	if bad != "" {
+		return c.unknownMessenger(bad, sug), true
+	}
+	if len(ms) < minCompare || len(ms) > maxCompare {
+		return c.usageError(kCompareCount, strconv.Itoa(minCompare), strconv.Itoa(maxCompare))
+	}
+	return c.st.renderCompare(c.ls, c.prefix, ms), false
+}
+
+// resolveList reads messenger names from args, joining up to three words
+// when together they name one ("simplex chat"), and dropping repeats. On an
+// unknown name it returns that name and the closest known messenger.
+func (c *call) resolveList(args []string) (ms []*content.Messenger, bad string, suggestion *content.Messenger) {
+	ms = make([]*content.Messenger, 0, len(args))
+	for i := 0; i < len(args); {
+		var m *content.Messenger
+		n := 1
+		for k := min(3, len(args)-i); k >= 1 && m == nil; k-- {
+			name := args[i]
+			if k > 1 {
+				name = strings.Join(args[i:i+k], " ")
+			}
+			if m = c.st.find(name); m != nil {
+				n = k
+			}
+		}
+		if m == nil {
+			if m, suggestion = c.st.set.Resolve(args[i]); m == nil {
+				return nil, args[i], suggestion
+			}
+		}
+		if !containsMessenger(ms, m) {
+			ms = append(ms, m)
+		}
+		i += n
+	}
+	return ms, "", nil
+}
+
+func containsMessenger(ms []*content.Messenger, m *content.Messenger) bool {
+	for _, x := range ms {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// renderCompare lays out the columns of ms: an HTML table, and the same
+// table aligned with spaces in the plain body.
+func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messenger) Reply {
+	t := ls.table
+	o := newOut(ls.lang, prefix, 4096)
+	for i, m := range ms {
+		if i > 0 {
+			o.text(" vs ")
+		}
+		o.bold(m.Name)
+	}
+	o.raw("\n\n", "")
+
+	// Widths of the plain-text columns.
+	var widthBuf [maxCompare]int
+	widths := widthBuf[:len(ms)]
+	cols := make([][]cell, len(ms))
+	for j, m := range ms {
+		cols[j] = t.cols[m.ID]
+		widths[j] = utf8.RuneCountInString(m.Name)
+		for _, c := range cols[j] {
+			widths[j] = max(widths[j], c.width)
+		}
+	}
+
+	// Each plain-text line is built in line, then written without the
+	// padding at its end.
+	line := make([]byte, 0, 256)
+	flush := func() {
+		for len(line) > 0 && line[len(line)-1] == ' ' {
+			line = line[:len(line)-1]
+		}
+		o.p.Write(line)
+		o.p.WriteByte('\n')
+		line = line[:0]
+	}
+
+	o.h.WriteString("<table><thead><tr><th></th>")
+	line = pad(line, "", t.width0)
+	for j, m := range ms {
+		line = append(line, "  "...)
+		line = pad(line, m.Name, widths[j])
+		o.h.WriteString("<th>")
+		o.esc(m.Name)
+		o.h.WriteString("</th>")
+	}
+	o.h.WriteString("</tr></thead><tbody>")
+	flush()
+
+	for i, r := range t.rows {
+		o.h.WriteString("<tr><td>")
+		if r.section {
+			o.h.WriteString("<b><i>")
+			o.esc(r.label)
+			o.h.WriteString("</i></b></td>")
+			for range ms {
+				o.h.WriteString("<td></td>")
+			}
+			o.h.WriteString("</tr>")
+			line = append(line, r.label...)
+			flush()
+			continue
+		}
+		o.h.WriteString("<b>")
+		o.esc(r.label)
+		o.h.WriteString("</b></td>")
+		height := 1
+		for j := range ms {
+			c := &cols[j][i]
+			height = max(height, len(c.lines))
+			o.h.WriteString("<td>")
+			o.h.WriteString(c.html)
+			o.h.WriteString("</td>")
+		}
+		o.h.WriteString("</tr>")
+		for k := range height {
+			label := ""
+			if k == 0 {
+				label = r.plainLabel()
+			}
+			line = pad(line, label, t.width0)
+			for j := range ms {
+				line = append(line, "  "...)
+				text := ""
+				if c := &cols[j][i]; k < len(c.lines) {
+					text = c.lines[k]
+				}
+				line = pad(line, text, widths[j])
+			}
+			flush()
+		}
+	}
+	o.h.WriteString("</tbody></table>")
+
+	// The plain table numbers the criteria; spell them out below it.
+	legend := false
+	for _, r := range t.rows {
+		if r.short == "" {
+			continue
+		}
+		if !legend {
+			o.p.WriteByte('\n')
+			legend = true
+		}
+		o.p.WriteString(r.short)
+		o.p.WriteString(colonPlain(ls.lang))
+		o.p.WriteString(r.label)
+		o.p.WriteByte('\n')
+	}
+	o.raw("\n", "")
+	o.tr(kDetails)
+	o.colon()
+	o.cmd(byName["messenger"].NameIn(ls.lang) + " " + tr(ls.lang, kNameArg))
+	return o.reply()
+}
+
+// pad appends s and spaces up to width runes.
+func pad(b []byte, s string, width int) []byte {
+	b = append(b, s...)
+	for n := utf8.RuneCountInString(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+func colonPlain(lang content.Lang) string {
+	if lang == content.FR {
+		return "\u00a0: "
+	}
+	return ": "
+}

@@ -1,0 +1,183 @@
+package commands
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"unicode"
+
+	"github.com/guidebot/guidebot/content"
+)
+
+// Engine answers command lines. It is safe for concurrent use; SetContent
+// swaps the content for every later Handle at once.
+type Engine struct {
+	st   atomic.Pointer[state]
+	opts options
+}
+
+type options struct {
+	version, commit string
+	sourceURL       content.URL
+	lang            content.Lang // the operator's default language
+	prefix          string       // the operator's default prefix
+}
+
+// defaultOf is the operator's default for d.
+func (o *options) defaultOf(d *SettingDef) string {
+	switch d.Key {
+	case "language":
+		return string(o.lang)
+	case "prefix":
+		return o.prefix
+	}
+	return d.Default
+}
+
+// Option configures an Engine.
+type Option func(*options)
+
+// WithVersion sets the bot version and commit that about shows.
+func WithVersion(version, commit string) Option {
+	return func(o *options) { o.version, o.commit = version, commit }
+}
+
+// WithSourceURL sets the source-code URL that about shows.
+func WithSourceURL(url string) Option {
+	return func(o *options) { o.sourceURL = content.URL(url) }
+}
+
+// WithDefaults sets the operator's default language and prefix
+// (bot.default_language, bot.prefix), which help shows and which a room
+// without settings of its own gets.
+func WithDefaults(lang content.Lang, prefix string) Option {
+	return func(o *options) {
+		if lang == content.EN || lang == content.FR {
+			o.lang = lang
+		}
+		if ValidPrefix(prefix) {
+			o.prefix = prefix
+		}
+	}
+}
+
+// DefaultSourceURL is where guidebot's source code lives.
+const DefaultSourceURL = "https://github.com/guidebot/guidebot"
+
+// New returns an engine over set.
+func New(set *content.Set, opts ...Option) *Engine {
+	e := &Engine{opts: options{version: "dev", sourceURL: DefaultSourceURL, lang: content.EN, prefix: defaultPrefix}}
+	for _, o := range opts {
+		o(&e.opts)
+	}
+	e.SetContent(set)
+	return e
+}
+
+// SetContent swaps the content, after a reload. The answers that do not
+// depend on the room are rendered here, once, rather than on every command.
+func (e *Engine) SetContent(set *content.Set) {
+	if set == nil {
+		set = &content.Set{}
+	}
+	e.st.Store(newState(set, &e.opts))
+}
+
+// Content returns the content the engine answers from.
+func (e *Engine) Content() *content.Set { return e.st.Load().set }
+
+// call is one command being answered.
+type call struct {
+	ctx      context.Context
+	st       *state
+	ls       *langState
+	lang     content.Lang
+	prefix   string
+	room     Room
+	settings Settings
+	cmd      *Command
+	args     []string
+}
+
+// out starts an answer in the call's language and prefix.
+func (c *call) out(size int) *out { return newOut(c.lang, c.prefix, size) }
+
+// cached serves an answer rendered once per content set, with the room's
+// prefix put in.
+func (c *call) cached(r Reply) Reply { return withPrefix(r, c.prefix) }
+
+// Handle answers req. ok is false when the line is not addressed to the bot,
+// which then stays silent.
+func (e *Engine) Handle(ctx context.Context, req Request) (reply Reply, ok bool) {
+	st := e.st.Load()
+	c := &call{ctx: ctx, st: st, room: req.Room}
+	if req.Room != nil {
+		c.settings = req.Room.Settings()
+	}
+	c.lang = c.settings.Language
+	if c.lang != content.EN && c.lang != content.FR {
+		c.lang = e.opts.lang
+	}
+	c.ls = st.lang(c.lang)
+	c.prefix = c.settings.Prefix
+	if !ValidPrefix(c.prefix) {
+		c.prefix = e.opts.prefix
+	}
+
+	p := parse(req.Text, c.prefix, req.BotNames, req.Direct)
+	if p.via == viaNone {
+		return Reply{}, false
+	}
+	// In a room, "!" is shared with other bots and with exclamations: stay
+	// silent unless the word is ours, or nearly ours.
+	quiet := p.via == viaPrefix && !req.Direct || p.via == viaNameWeak
+	if p.word == "" {
+		if quiet {
+			return Reply{}, false
+		}
+		return c.hint(""), true
+	}
+	c.cmd = lookup(p.word)
+	if c.cmd == nil {
+		// A messenger's name alone answers like `messenger NAME`.
+		if p.err == errNone && len(p.args) < 3 && startsWithLetter(p.word) {
+			name := p.word
+			if len(p.args) > 0 {
+				name = p.word + " " + strings.Join(p.args, " ")
+			}
+			if m, _ := st.set.Resolve(name); m != nil {
+				c.cmd = byName["messenger"]
+				return c.done(c.ls.cards[m.ID], false), true
+			}
+		}
+		if s := suggestCommand(p.word); s != nil && startsWithLetter(p.word) {
+			return c.unknownCommand(p.word, s), true
+		}
+		if quiet {
+			return Reply{}, false
+		}
+		return c.hint(strings.TrimSpace(p.word + " " + strings.Join(p.args, " "))), true
+	}
+	if p.err != errNone {
+		return c.done(c.limitError(p.err), true), true
+	}
+	c.args = p.args
+	r, failed := c.cmd.run(c)
+	return c.done(r, failed), true
+}
+
+// done stamps the reply with the command's name and outcome.
+func (c *call) done(r Reply, failed bool) Reply {
+	if c.cmd != nil {
+		r.Command = c.cmd.Name
+	}
+	r.Failed = failed
+	return r
+}
+
+func startsWithLetter(s string) bool {
+	for _, r := range s {
+		return unicode.IsLetter(r)
+	}
+	return false
+}

@@ -1,0 +1,188 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/guidebot/guidebot/content"
+)
+
+// needByName maps every folded need id and alias to its need: FindNeed
+// folds every alias on every call, too slow for the hot path.
+var needByName = func() map[string]*content.Need {
+	m := make(map[string]*content.Need)
+	for _, n := range content.Needs {
+		m[content.Fold(n.ID)] = n
+		for _, a := range n.Aliases {
+			m[content.Fold(a)] = n
+		}
+	}
+	return m
+}()
+
+// needName is how a need is written in lang: French users see the French
+// alias, which content declares first.
+func needName(n *content.Need, lang content.Lang) string {
+	if lang == content.FR && len(n.Aliases) > 0 {
+		return n.Aliases[0]
+	}
+	return n.ID
+}
+
+func runRecommend(c *call) (Reply, bool) {
+	if len(c.args) == 0 {
+		return c.cached(c.ls.general), false
+	}
+	needs := make([]*content.Need, 0, len(c.args))
+	for i := 0; i < len(c.args); {
+		// Needs may come spelled out: "no phone", "open source server".
+		var n *content.Need
+		k := min(3, len(c.args)-i)
+		for ; k >= 1; k-- {
+			if n = needByName[fold(strings.Join(c.args[i:i+k], " "))]; n != nil {
+				break
+			}
+		}
+		if n == nil {
+			return c.unknownNeed(c.args[i]), true
+		}
+		if !containsNeed(needs, n) {
+			needs = append(needs, n)
+		}
+		i += k
+	}
+	return c.st.renderRecommend(c.lang, c.prefix, needs), false
+}
+
+func containsNeed(ns []*content.Need, n *content.Need) bool {
+	for _, x := range ns {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// renderRecommend answers recommend: the messengers that meet every need,
+// best first, each with why, and those left out with the needs they miss.
+// Without needs it is the general recommendation.
+func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*content.Need) Reply {
+	fit, left := st.set.Recommend(needs)
+	o := newOut(lang, prefix, 2048)
+	if len(needs) == 0 {
+		o.bold(tr(lang, kGeneral))
+	} else {
+		o.bold(tr(lang, kFor))
+		o.colon()
+		for i, n := range needs {
+			if i > 0 {
+				o.text(", ")
+			}
+			o.t(n.Name)
+		}
+	}
+	if len(fit) == 0 {
+		o.nl()
+		o.tr(kNoneFits)
+		o.nl()
+	} else {
+		o.ul()
+		for _, m := range fit {
+			o.li()
+			o.bold(m.Name)
+			o.dash()
+			statusLine(o, m)
+			if best := len(st.set.Criteria.BestCase); best > 0 {
+				o.text(". ")
+				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
+			}
+			o.text(". ")
+			o.t(m.Summary.Text)
+			o.eli()
+		}
+		o.eul()
+	}
+	if len(left) > 0 {
+		o.head(kLeftOut)
+		o.ul()
+		for _, l := range left {
+			o.li()
+			o.bold(l.Messenger.Name)
+			o.dash()
+			for i, n := range l.Failed {
+				if i > 0 {
+					o.text("; ")
+				}
+				o.t(n.Fails)
+			}
+			if l.Messenger.Status == content.NotRecommended {
+				if len(l.Failed) > 0 {
+					o.text("; ")
+				}
+				statusLine(o, l.Messenger)
+			}
+			o.eli()
+		}
+		o.eul()
+	}
+	if len(needs) == 0 {
+		o.tr(kNarrowDown)
+		o.colon()
+		o.cmd(byName["recommend"].Example.In(lang))
+		o.nl()
+		o.tr(kNeedsAre)
+		o.colon()
+		needList(o)
+	}
+	return o.reply()
+}
+
+// needList writes every need's name, as code.
+func needList(o *out) {
+	for i, n := range content.Needs {
+		if i > 0 {
+			o.text(", ")
+		}
+		o.code(needName(n, o.lang))
+	}
+}
+
+// unknownNeed answers a need recommend does not know, listing the known.
+func (c *call) unknownNeed(name string) Reply {
+	o := c.out(512)
+	o.tr(kUnknownNeed)
+	o.text(" ")
+	o.quote(name)
+	if s := suggestNeed(name); s != nil {
+		o.dash()
+		o.tr(kDidYouMean)
+		o.text(" ")
+		o.code(needName(s, c.lang))
+		o.text(tr(c.lang, kQuestionMark))
+	}
+	o.nl()
+	o.tr(kNeedsAre)
+	o.colon()
+	needList(o)
+	return o.reply()
+}
+
+// suggestNeed returns the need whose name is within a typo or two of name.
+func suggestNeed(name string) *content.Need {
+	f := fold(name)
+	if len(f) < 3 {
+		return nil
+	}
+	limit := 1
+	if len(f) >= 7 {
+		limit = 2
+	}
+	var best *content.Need
+	bestD, bestName := limit+1, ""
+	for n, need := range needByName {
+		if d := distance(f, n, limit); d < bestD || (d == bestD && d <= limit && n < bestName) {
+			best, bestD, bestName = need, d, n
+		}
+	}
+	return best
+}

@@ -1,0 +1,116 @@
+package commands
+
+import (
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/guidebot/guidebot/content"
+)
+
+// SettingDef declares one room setting. Validation, the settings answer
+// and `help set` are all generated from SettingDefs; the bot uses them to
+// check stored values and fill in defaults.
+type SettingDef struct {
+	Key     string         // as stored and as passed to Room.SetSetting
+	FR      string         // the French name, also accepted by set
+	Values  []SettingValue // the allowed values; nil when Check decides
+	Allowed content.Text   // what Check accepts, for messages; when Values is nil
+	Check   func(string) bool
+	Default string // the bot's default; the operator's config may override language and prefix
+	Desc    content.Text
+
+	get func(Settings) string
+}
+
+// SettingValue is one allowed value of a setting.
+type SettingValue struct {
+	Value   string
+	Aliases []string // more spellings users may type, compared folded
+	Desc    content.Text
+}
+
+// defaultPrefix is the prefix a room without a valid one of its own gets.
+const defaultPrefix = "!"
+
+// SettingDefs are the room settings, in display order.
+var SettingDefs = []*SettingDef{
+	{Key: "language", FR: "langue", Default: "en",
+		Desc: content.Text{EN: "the language the bot answers in", FR: "la langue des réponses du bot"},
+		Values: []SettingValue{
+			{Value: "en", Aliases: []string{"english", "anglais"}, Desc: content.Text{EN: "English", FR: "anglais"}},
+			{Value: "fr", Aliases: []string{"french", "francais"}, Desc: content.Text{EN: "French", FR: "français"}},
+		},
+		get: func(s Settings) string { return string(s.Language) }},
+	{Key: "prefix", FR: "prefixe", Default: defaultPrefix,
+		Desc:    content.Text{EN: "what commands start with", FR: "ce par quoi les commandes commencent"},
+		Allowed: content.Text{EN: "1 to 3 characters that are neither letters, digits nor spaces, e.g. ! or ? or !!", FR: "1 à 3 caractères qui ne sont ni des lettres, ni des chiffres, ni des espaces, p. ex. ! ou ? ou !!"},
+		Check:   ValidPrefix,
+		get:     func(s Settings) string { return s.Prefix }},
+	{Key: "replies", FR: "reponses", Default: "thread",
+		Desc: content.Text{EN: "how answers relate to the command", FR: "comment les réponses se rattachent à la commande"},
+		Values: []SettingValue{
+			{Value: "thread", Aliases: []string{"fil", "threads"}, Desc: content.Text{EN: "a reply, inside the command's thread if it has one", FR: "une réponse, dans le fil de la commande s'il y en a un"}},
+			{Value: "reply", Aliases: []string{"reponse"}, Desc: content.Text{EN: "a reply, never in a thread", FR: "une réponse, jamais dans un fil"}},
+			{Value: "plain", Aliases: []string{"simple"}, Desc: content.Text{EN: "a plain message", FR: "un simple message"}},
+		},
+		get: func(s Settings) string { return s.Replies }},
+	{Key: "announcements", FR: "annonces", Default: "off",
+		Desc: content.Text{EN: "a message here when the recommendations change", FR: "un message ici quand les recommandations changent"},
+		Values: []SettingValue{
+			{Value: "on", Aliases: []string{"oui", "yes", "true", "active"}, Desc: content.Text{EN: "on", FR: "activées"}},
+			{Value: "off", Aliases: []string{"non", "no", "false", "desactive"}, Desc: content.Text{EN: "off", FR: "désactivées"}},
+		},
+		get: func(s Settings) string {
+			if s.Announcements {
+				return "on"
+			}
+			return "off"
+		}},
+}
+
+// LookupSetting returns the setting named key (English or French, folded),
+// or nil.
+func LookupSetting(key string) *SettingDef {
+	f := fold(key)
+	for _, d := range SettingDefs {
+		if f == d.Key || f == fold(d.FR) {
+			return d
+		}
+	}
+	return nil
+}
+
+// Normalize returns the canonical form of value, and whether the setting
+// allows it. The bot calls it on stored values too.
+func (d *SettingDef) Normalize(value string) (string, bool) {
+	if d.Values == nil {
+		return value, d.Check(value)
+	}
+	f := fold(value)
+	for _, v := range d.Values {
+		if f == v.Value || slices.ContainsFunc(v.Aliases, func(a string) bool { return fold(a) == f }) {
+			return v.Value, true
+		}
+	}
+	return "", false
+}
+
+// Current returns the setting's value in s.
+func (d *SettingDef) Current(s Settings) string { return d.get(s) }
+
+// ValidPrefix reports whether p may be a room's prefix: 1 to 3 visible
+// characters that are neither letters, digits nor spaces, so that it can
+// never be mistaken for the start of a sentence.
+func ValidPrefix(p string) bool {
+	n := utf8.RuneCountInString(p)
+	if n < 1 || n > 3 || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) {
+			return false
+		}
+	}
+	return true
+}
