@@ -25,12 +25,13 @@ import (
 type decoder struct {
 	file  string
 	probs *Problems
-	vals  map[string]Pos // path → where the value starts
-	keys  map[string]Pos // path → where its key (or list item) starts
+	vals  map[string]Pos  // path → where the value starts
+	keys  map[string]Pos  // path → where its key (or list item) starts
+	bad   map[string]bool // paths already reported, so later checks skip them
 }
 
 func newDecoder(file string, probs *Problems) *decoder {
-	return &decoder{file: file, probs: probs, vals: map[string]Pos{}, keys: map[string]Pos{}}
+	return &decoder{file: file, probs: probs, vals: map[string]Pos{}, keys: map[string]Pos{}, bad: map[string]bool{}}
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Column: n.Column} }
@@ -38,10 +39,17 @@ func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line,
 // addf records a problem about the value at path.
 func (d *decoder) addf(p Pos, path, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	d.bad[path] = true
 	if path != "" {
 		msg = path + ": " + msg
 	}
 	*d.probs = append(*d.probs, Problem{Pos: p, Msg: msg})
+}
+
+// decoded reports whether path was present and decoded without a problem.
+func (d *decoder) decoded(path string) bool {
+	_, ok := d.vals[path]
+	return ok && !d.bad[path]
 }
 
 // at returns the best position for a problem about path: its key, else its

@@ -250,6 +250,9 @@ func (l *loader) load() *Set {
 		f *file
 	}
 	var ms []mfile
+	// Ids of messenger files that could not be parsed at all: the change
+	// log may still name them, and saying so again would only add noise.
+	var unparsed []string
 	entries, err := fs.ReadDir(l.fsys, messengersDir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -269,6 +272,8 @@ func (l *loader) load() *Set {
 			m := &Messenger{}
 			if f := l.read(name, m); f != nil {
 				ms = append(ms, mfile{m, f})
+			} else {
+				unparsed = append(unparsed, strings.TrimSuffix(e.Name(), ".yaml"))
 			}
 		}
 	}
@@ -296,8 +301,11 @@ func (l *loader) load() *Set {
 		msgIDs[mf.m.ID] = true
 		set.Messengers = append(set.Messengers, mf.m)
 	}
+	for _, id := range unparsed {
+		msgIDs[id] = true
+	}
 	if chf != nil {
-		l.checkChanges(chf, chs.Changes, msgIDs, len(ms) > 0)
+		l.checkChanges(chf, chs.Changes, msgIDs, len(msgIDs) > 0)
 		set.Changes = chs.Changes
 	}
 	return set
@@ -328,7 +336,7 @@ func known(m map[string]bool) string {
 }
 
 func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool) {
-	if len(nets) == 0 && f.vals["networks"] != (Pos{}) {
+	if nets != nil && len(nets) == 0 {
 		l.add(f.at("networks"), "networks: needs at least one network type")
 	}
 	names := map[string]string{} // folded name → id that has it
@@ -343,10 +351,10 @@ func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool
 			}
 			ids[n.ID] = true
 		}
-		if len(n.Advantages) == 0 && f.vals[p+".advantages"] != (Pos{}) {
+		if n.Advantages != nil && len(n.Advantages) == 0 {
 			l.add(f.at(p+".advantages"), "%s.advantages: needs at least one entry", p)
 		}
-		if len(n.Disadvantages) == 0 && f.vals[p+".disadvantages"] != (Pos{}) {
+		if n.Disadvantages != nil && len(n.Disadvantages) == 0 {
 			l.add(f.at(p+".disadvantages"), "%s.disadvantages: needs at least one entry", p)
 		}
 		// The networks command resolves names the way messengers are
@@ -376,7 +384,7 @@ func (l *loader) checkCriteria(f *file, c *Criteria, ids map[string]bool) {
 		key string
 		cs  []Criterion
 	}{{"minimum", c.Minimum}, {"best_case", c.BestCase}} {
-		if len(list.cs) == 0 && f.vals[list.key] != (Pos{}) {
+		if list.cs != nil && len(list.cs) == 0 {
 			l.add(f.at(list.key), "%s: needs at least one criterion", list.key)
 		}
 		for i, cr := range list.cs {
@@ -435,7 +443,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 	}
 
 	// History: oldest first, ending where the messenger stands now.
-	if len(m.StatusHistory) == 0 && f.vals["status_history"] != (Pos{}) {
+	if m.StatusHistory != nil && len(m.StatusHistory) == 0 {
 		l.add(f.at("status_history"), "status_history: needs at least one entry")
 	}
 	for i := 1; i < len(m.StatusHistory); i++ {
@@ -467,7 +475,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		seenNet[t] = true
 	}
 
-	if len(m.Platforms.List) == 0 && f.vals["platforms.list"] != (Pos{}) {
+	if m.Platforms.List != nil && len(m.Platforms.List) == 0 {
 		l.add(f.at("platforms.list"), "platforms.list: needs at least one platform")
 	}
 	seenPlat := map[Platform]bool{}
@@ -481,7 +489,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 
 	for i, a := range m.Audits {
 		p := fmt.Sprintf("audits[%d].year", i)
-		if _, ok := f.vals[p]; ok && (a.Year < 1990 || a.Year > 2100) {
+		if f.decoded(p) && (a.Year < 1990 || a.Year > 2100) {
 			l.add(f.valAt(p), "%s: %d is not a plausible year", p, a.Year)
 		}
 	}
@@ -501,7 +509,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 	}
 
 	// Criteria: a result for every criterion, and only for criteria.
-	if _, ok := f.vals["criteria"]; ok && critOK {
+	if f.decoded("criteria") && critOK {
 		all := append(slices.Clone(crit.Minimum), crit.BestCase...)
 		ids := map[string]bool{}
 		for _, c := range all {
@@ -534,7 +542,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 }
 
 func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, msgsOK bool) {
-	if len(chs) == 0 && f.vals["changes"] != (Pos{}) {
+	if chs != nil && len(chs) == 0 {
 		l.add(f.at("changes"), "changes: needs at least one entry")
 	}
 	ids := map[string]bool{}
