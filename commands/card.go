@@ -21,9 +21,9 @@ func (st *state) card(o *out, m *content.Messenger) {
 	o.label(kStatus)
 	statusLine(o, m)
 	o.nl()
-	if len(m.StatusHistory) > 1 {
+	if steps := statusSteps(m); len(steps) > 1 {
 		o.label(kHistory)
-		for i, h := range m.StatusHistory {
+		for i, h := range steps {
 			if i > 0 {
 				o.raw(" → ", " → ")
 			}
@@ -35,11 +35,13 @@ func (st *state) card(o *out, m *content.Messenger) {
 	}
 
 	o.label(kNetwork)
-	if names := st.networkNames(m, o.lang); len(names) > 0 {
+	text := m.Network.Text.In(o.lang)
+	// Name the types unless the text starts by naming them already.
+	if names := st.networkNames(m, o.lang); len(names) > 0 && !strings.HasPrefix(content.Fold(text), content.Fold(names[0])) {
 		o.text(strings.Join(names, ", "))
 		o.text(". ")
 	}
-	o.t(m.Network.Text)
+	o.text(text)
 	o.src(m.Network.Source)
 	o.nl()
 	o.label(kProtocol)
@@ -168,6 +170,18 @@ func currentStatus(m *content.Messenger) *content.StatusChange {
 		}
 	}
 	return nil
+}
+
+// statusSteps is the status history without the entries that kept the
+// status (Briar moving from "other messengers" to the main list).
+func statusSteps(m *content.Messenger) []content.StatusChange {
+	var steps []content.StatusChange
+	for _, h := range m.StatusHistory {
+		if len(steps) == 0 || steps[len(steps)-1].Status != h.Status {
+			steps = append(steps, h)
+		}
+	}
+	return steps
 }
 
 // fact writes a fact's value, its note and its source.

@@ -269,9 +269,15 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 			flush()
 			continue
 		}
-		o.h.WriteString("<b>")
-		o.esc(r.label)
-		o.h.WriteString("</b></td>")
+		if r.short == "" {
+			o.h.WriteString("<b>")
+			o.esc(r.label)
+			o.h.WriteString("</b></td>")
+		} else {
+			// A criterion: a sentence, not a field name.
+			o.esc(r.label)
+			o.h.WriteString("</td>")
+		}
 		height := 1
 		for j := range ms {
 			c := &cols[j][i]

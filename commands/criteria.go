@@ -38,7 +38,7 @@ func (st *state) renderCriteria(lang content.Lang) Reply {
 					return ok && f.Value == v.s
 				})
 				if users != "" {
-					o.sep()
+					o.raw("\n  ", "<br>")
 					o.tr(v.k)
 					o.colon()
 					o.text(users)

@@ -159,7 +159,7 @@ func settingsList(o *out, current *Settings, opts *options) {
 		}
 		o.dash()
 		o.t(d.Desc)
-		o.text(". ")
+		o.sep()
 		o.tr(kValues)
 		o.colon()
 		if d.Values == nil {
@@ -176,7 +176,7 @@ func settingsList(o *out, current *Settings, opts *options) {
 			}
 		}
 		if current == nil {
-			o.text(". ")
+			o.sep()
 			o.tr(kDefault)
 			o.colon()
 			o.code(opts.defaultOf(d))

@@ -93,7 +93,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 			o.dash()
 			statusLine(o, m)
 			if best := len(st.set.Criteria.BestCase); best > 0 {
-				o.text(". ")
+				o.text("; ")
 				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
 			}
 			o.text(". ")
@@ -103,7 +103,11 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 		o.eul()
 	}
 	if len(left) > 0 {
-		o.head(kLeftOut)
+		if len(needs) == 0 {
+			o.head(kHdNotRecommended)
+		} else {
+			o.head(kLeftOut)
+		}
 		o.ul()
 		for _, l := range left {
 			o.li()
