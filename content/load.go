@@ -86,15 +86,21 @@ var builtin struct {
 // if that content is invalid, which TestBuiltin rules out before a release.
 func Builtin() *Set {
 	builtin.once.Do(func() {
-		sub, err := fs.Sub(embedded, "data")
-		if err == nil {
-			builtin.set, err = Load(sub)
-		}
+		s, err := loadEmbedded()
 		if err != nil {
 			panic("content: the built-in data is invalid:\n" + err.Error())
 		}
+		builtin.set = s
 	})
 	return builtin.set
+}
+
+func loadEmbedded() (*Set, error) {
+	sub, err := fs.Sub(embedded, "data")
+	if err != nil {
+		return nil, err
+	}
+	return Load(sub)
 }
 
 // LoadDir loads and validates the content directory dir.
