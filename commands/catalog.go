@@ -239,7 +239,7 @@ var catalog = [nKeys]content.Text{
 	kLatestChanges:    {EN: "Latest changes ({1} of {2}), newest first", FR: "Derniers changements ({1} sur {2}), du plus récent au plus ancien"},
 	kAnnounceOne:      {EN: "A change to the messenger recommendations", FR: "Un changement dans les recommandations de messageries"},
 	kAnnounceMany:     {EN: "{1} changes to the messenger recommendations, newest first", FR: "{1} changements dans les recommandations de messageries, du plus récent au plus ancien"},
-	kAnnounceStop:     {EN: "To stop these messages", FR: "Pour ne plus recevoir ces messages"},
+	kAnnounceStop:     {EN: "To stop these messages, send the command", FR: "Pour ne plus recevoir ces messages, envoyez la commande"},
 	kChangesCount:     {EN: "N must be a whole number from 1 to {1}.", FR: "N doit être un nombre entier de 1 à {1}."},
 	kAboutWhat:        {EN: "a Matrix bot that helps you choose a private, end-to-end encrypted messenger. It answers from a curated data set, in English and French, where every fact has a source.", FR: "un bot Matrix qui vous aide à choisir une messagerie privée, chiffrée de bout en bout. Il répond à partir de données sélectionnées, en anglais et en français, où chaque fait a sa source."},
 	kContentVersion:   {EN: "Content version", FR: "Version du contenu"},

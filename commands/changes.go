@@ -78,8 +78,9 @@ func RenderAnnouncement(set *content.Set, entries []*content.Change, lang conten
 		o.nl()
 	}
 	o.tr(kAnnounceStop)
-	o.colon()
+	o.text(" ")
 	o.code(byName["unsubscribe"].NameIn(lang))
+	o.text(".")
 	r := o.reply()
 	r.Command = "announcement"
 	return r

@@ -166,11 +166,20 @@ func (o *out) gap() { o.raw("\n\n", "<br><br>") }
 
 // Lists: "• item" lines in plain text, <ul><li> in HTML. A list follows a
 // line that ended without nl, and the text after it starts on a new line.
-func (o *out) ul()   { o.raw("\n", "<ul>") }
-func (o *out) li()   { o.raw("• ", "<li>") }
-func (o *out) eli()  { o.raw("\n", "</li>") }
-func (o *out) eul()  { o.h.WriteString("</ul>") }
-func (o *out) sep()  { o.raw(" · ", " · ") }
+func (o *out) ul()  { o.raw("\n", "<ul>") }
+func (o *out) li()  { o.raw("• ", "<li>") }
+func (o *out) eli() { o.raw("\n", "</li>") }
+func (o *out) eul() { o.h.WriteString("</ul>") }
+func (o *out) sep() { o.raw(" · ", " · ") }
+
+// semi writes "; ", with a no-break space before it in French.
+func (o *out) semi() {
+	if o.lang == content.FR {
+		o.raw("\u00a0; ", "\u00a0; ")
+	} else {
+		o.raw("; ", "; ")
+	}
+}
 func (o *out) dash() { o.raw(" — ", " — ") }
 
 // reply finishes the answer.

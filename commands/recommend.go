@@ -93,7 +93,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 			o.dash()
 			statusLine(o, m)
 			if best := len(st.set.Criteria.BestCase); best > 0 {
-				o.text("; ")
+				o.semi()
 				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
 			}
 			o.text(". ")
@@ -115,13 +115,13 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 			o.dash()
 			for i, n := range l.Failed {
 				if i > 0 {
-					o.text("; ")
+					o.semi()
 				}
 				o.t(n.Fails)
 			}
 			if l.Messenger.Status == content.NotRecommended {
 				if len(l.Failed) > 0 {
-					o.text("; ")
+					o.semi()
 				}
 				statusLine(o, l.Messenger)
 			}

@@ -58,8 +58,8 @@ var SettingDefs = []*SettingDef{
 	{Key: "announcements", FR: "annonces", Default: "off",
 		Desc: content.Text{EN: "a message here when the recommendations change", FR: "un message ici quand les recommandations changent"},
 		Values: []SettingValue{
-			{Value: "on", Aliases: []string{"oui", "yes", "true", "active"}, Desc: content.Text{EN: "on", FR: "activées"}},
-			{Value: "off", Aliases: []string{"non", "no", "false", "desactive"}, Desc: content.Text{EN: "off", FR: "désactivées"}},
+			{Value: "on", Aliases: []string{"oui", "yes", "true", "active"}, Desc: content.Text{EN: "announce", FR: "activées"}},
+			{Value: "off", Aliases: []string{"non", "no", "false", "desactive"}, Desc: content.Text{EN: "stay quiet", FR: "désactivées"}},
 		},
 		get: func(s Settings) string {
 			if s.Announcements {
@@ -94,6 +94,14 @@ func (d *SettingDef) Normalize(value string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Name is the setting's name in lang.
+func (d *SettingDef) Name(lang content.Lang) string {
+	if lang == content.FR {
+		return d.FR
+	}
+	return d.Key
 }
 
 // Current returns the setting's value in s.

@@ -73,7 +73,7 @@ func runSet(c *call) (Reply, bool) {
 		o := c.out(512)
 		o.quote(raw)
 		o.text(" ")
-		o.text(trf(c.lang, kBadValue, d.Key))
+		o.text(trf(c.lang, kBadValue, d.Name(c.lang)))
 		o.nl()
 		settingLine(o, d, c.settings)
 		return o.reply(), true
@@ -110,7 +110,7 @@ func settingLine(o *out, d *SettingDef, s Settings) {
 // the language is what changed.
 func (c *call) apply(d *SettingDef, value string) (Reply, bool) {
 	if d.Current(c.settings) == value {
-		return c.simple(kAlready, d.Key, value), false
+		return c.simple(kAlready, d.Name(c.lang), value), false
 	}
 	if err := c.room.SetSetting(c.ctx, d.Key, value); err != nil {
 		return c.simple(kCannotSave), true
@@ -123,7 +123,7 @@ func (c *call) apply(d *SettingDef, value string) (Reply, bool) {
 		c.prefix = value
 	}
 	o := c.out(512)
-	o.text(trf(c.lang, kSettingDone, d.Key))
+	o.text(trf(c.lang, kSettingDone, d.Name(c.lang)))
 	o.text(" ")
 	o.code(value)
 	o.text(".")

@@ -42,7 +42,7 @@ func TestSet(t *testing.T) {
 		{name: "bad replies", line: "!set replies loud", failed: true, want: "thread (a reply, inside the command's thread if it has one), reply (a reply, never in a thread), plain (a plain message)"},
 		{name: "no value", line: "!set replies", want: "replies = thread"},
 		{name: "no key", line: "!set", failed: true, want: "!set KEY VALUE"},
-		{name: "language", line: "!set language fr", set: []string{"language=fr"}, want: "C'est fait\u00a0: language vaut désormais fr."},
+		{name: "language", line: "!set language fr", set: []string{"language=fr"}, want: "C'est fait\u00a0: langue vaut désormais fr."},
 		{name: "language alias", line: "!regler langue Français", set: []string{"language=fr"}, want: "C'est fait"},
 		{name: "language back", line: "!regler langue en", lang: content.FR, set: []string{"language=en"}, want: "Done: language is now en."},
 		{name: "same language", line: "!set language en", want: "language is already en."},
