@@ -1,0 +1,108 @@
+package bot
+
+import (
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+)
+
+// A user may send floodMax commands per floodWindow; past that, one "slow
+// down" notice and silence until the window has passed.
+const (
+	floodMax    = 5
+	floodWindow = 10 * time.Second
+
+	// undecryptableEvery bounds the "could not decrypt" notices per room.
+	undecryptableEvery = time.Hour
+)
+
+// floodLimiter is a per-user sliding window.
+type floodLimiter struct {
+	max    int
+	window time.Duration
+	now    func() time.Time
+
+	mu    sync.Mutex
+	users map[id.UserID]*floodState
+}
+
+type floodState struct {
+	times  []time.Time // the last commands inside the window, oldest first
+	warned bool
+}
+
+func newFloodLimiter(max int, window time.Duration) *floodLimiter {
+	return &floodLimiter{max: max, window: window, now: time.Now, users: map[id.UserID]*floodState{}}
+}
+
+// prune drops times out of the window; callers hold mu.
+func (f *floodLimiter) prune(u id.UserID, now time.Time) *floodState {
+	st := f.users[u]
+	if st == nil {
+		return nil
+	}
+	i := 0
+	for i < len(st.times) && now.Sub(st.times[i]) >= f.window {
+		i++
+	}
+	st.times = st.times[i:]
+	if len(st.times) < f.max {
+		st.warned = false // the window has room again: a new flood warns again
+	}
+	if len(st.times) == 0 {
+		delete(f.users, u) // keeps the map from growing with every user ever seen
+		return nil
+	}
+	return st
+}
+
+// blocked reports whether u is over the limit and has been warned, without
+// counting: such messages are dropped before they are even parsed.
+func (f *floodLimiter) blocked(u id.UserID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.prune(u, f.now())
+	return st != nil && st.warned
+}
+
+// allow counts one command by u. When it is over the limit, warn is true
+// the first time only.
+func (f *floodLimiter) allow(u id.UserID) (ok, warn bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	st := f.prune(u, now)
+	if st == nil {
+		st = &floodState{}
+		f.users[u] = st
+	}
+	if len(st.times) >= f.max {
+		warn = !st.warned
+		st.warned = true
+		return false, warn
+	}
+	st.times = append(st.times, now)
+	return true, false
+}
+
+// noticeLimiter allows one notice per room per interval.
+type noticeLimiter struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  map[id.RoomID]time.Time
+}
+
+func newNoticeLimiter(every time.Duration) *noticeLimiter {
+	return &noticeLimiter{every: every, last: map[id.RoomID]time.Time{}}
+}
+
+func (n *noticeLimiter) allow(room id.RoomID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if t, ok := n.last[room]; ok && time.Since(t) < n.every {
+		return false
+	}
+	n.last[room] = time.Now()
+	return true
+}

@@ -1,0 +1,371 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/commands"
+	"github.com/guidebot/guidebot/content"
+)
+
+func (b *Bot) registerHandlers() {
+	s := b.syncer
+	// Without crypto, keep the state store up to date ourselves;
+	// cryptohelper registers the same handler only for stores it creates.
+	s.OnEvent(b.client.StateStoreSyncHandler)
+	s.OnSync(b.dropOldEvents)
+	s.OnSync(func(context.Context, *mautrix.RespSync, string) bool {
+		b.readyOnce.Do(func() { close(b.ready) })
+		return true
+	})
+	s.OnEventType(event.EventMessage, b.onMessage)
+	s.OnEventType(event.StateMember, b.onMember)
+	if b.crypto == nil {
+		// The bot cannot read encrypted rooms: say so instead of silence.
+		s.OnEventType(event.EventEncrypted, func(ctx context.Context, evt *event.Event) {
+			b.onUndecryptable(evt, errors.New("encryption is disabled"))
+		})
+	}
+}
+
+// dropOldEvents removes the timeline messages the bot must not answer: all
+// of them in the very first sync (since == ""), and in a room it has just
+// joined, those sent before its join. mautrix's DontProcessOldEvents drops
+// the whole room instead, state included, which leaves the state store
+// without the room's members (encrypted replies then go unreadable) and
+// loses a command sent right after the join; this keeps state events and
+// messages after the join.
+func (b *Bot) dropOldEvents(_ context.Context, resp *mautrix.RespSync, since string) bool {
+	for _, room := range resp.Rooms.Join {
+		evts := room.Timeline.Events
+		cut := -1
+		if since == "" {
+			cut = len(evts)
+		} else {
+			for i := len(evts) - 1; i >= 0; i-- {
+				if isOwnJoin(evts[i], b.client.UserID) {
+					cut = i
+					break
+				}
+			}
+		}
+		if cut < 0 {
+			continue
+		}
+		kept := evts[:0:0]
+		for i, evt := range evts {
+			if i >= cut || evt.StateKey != nil {
+				kept = append(kept, evt)
+			}
+		}
+		room.Timeline.Events = kept
+	}
+	return true
+}
+
+// isOwnJoin reports whether evt is the bot joining (not a profile change,
+// which is also a join membership event).
+func isOwnJoin(evt *event.Event, self id.UserID) bool {
+	if evt.Type != event.StateMember || evt.GetStateKey() != self.String() {
+		return false
+	}
+	if m, _ := evt.Content.Raw["membership"].(string); m != string(event.MembershipJoin) {
+		return false
+	}
+	if evt.Unsigned.PrevContent != nil {
+		if prev, _ := evt.Unsigned.PrevContent.Raw["membership"].(string); prev == string(event.MembershipJoin) {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
+	if evt.Sender == b.client.UserID {
+		return
+	}
+	msg := evt.Content.AsMessage()
+	if msg.MsgType != event.MsgText || msg.NewContent != nil ||
+		(msg.RelatesTo != nil && msg.RelatesTo.Type == event.RelReplace) {
+		return // notices (other bots), media, edits
+	}
+	// A user over the flood limit is ignored without even parsing, so a
+	// flood cannot change settings either.
+	if b.flood.blocked(evt.Sender) {
+		return
+	}
+	direct := b.isDirect(ctx, evt.RoomID)
+	room := &matrixRoom{bot: b, id: evt.RoomID, sender: evt.Sender, direct: direct}
+	text := msg.Body
+	if msg.RelatesTo.GetReplyTo() != "" {
+		msg.RemoveReplyFallback()
+		text = msg.Body
+	}
+	start := time.Now()
+	reply, ok := b.engine.Handle(ctx, commands.Request{Text: text, Room: room, Direct: direct, BotNames: b.botNames})
+	if !ok {
+		return
+	}
+	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("event_id", evt.ID).
+		Stringer("sender", evt.Sender).Str("command", reply.Command).Logger()
+	allowed, warn := b.flood.allow(evt.Sender)
+	if !allowed {
+		if warn {
+			lang := room.Settings().Language
+			plain := slowDown.In(lang)
+			enqueue(ctx, evt.RoomID, b.answerJob(log, evt, plain, plain, "slow_down"))
+		}
+		log.Info().Msg("Flood limit reached, command ignored")
+		return
+	}
+	log.Info().Bool("failed", reply.Failed).Dur("took", time.Since(start)).Msg("Command handled")
+	enqueue(ctx, evt.RoomID, b.answerJob(log, evt, reply.Plain, reply.HTML, reply.Command))
+}
+
+var slowDown = content.Text{
+	EN: "Slow down, please: too many commands at once. I will answer again in a few seconds.",
+	FR: "Doucement, s’il vous plaît : trop de commandes d’un coup. Je répondrai de nouveau dans quelques secondes.",
+}
+
+// answerJob sends one answer, exactly once: the event is claimed in the
+// database first, and released again if the send fails for a reason worth
+// retrying (the batch is then fetched again).
+func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html, what string) job {
+	return func(ctx context.Context) error {
+		fresh, err := b.answered.claim(ctx, evt.ID.String())
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			log.Debug().Msg("Already answered")
+			return nil
+		}
+		err = b.sendAnswer(ctx, evt, plain, html)
+		if err == nil {
+			return nil
+		}
+		if !isTransient(err) {
+			log.Error().Err(err).Str("answer", what).Msg("Could not send answer")
+			return nil
+		}
+		if uerr := b.answered.unclaim(ctx, evt.ID.String()); uerr != nil {
+			log.Error().Err(uerr).Msg("Could not release claim")
+		}
+		return err
+	}
+}
+
+// sendAnswer sends an m.notice answering evt, with the relation the room's
+// replies setting asks for.
+func (b *Bot) sendAnswer(ctx context.Context, evt *event.Event, plain, html string) error {
+	c := &event.MessageEventContent{MsgType: event.MsgNotice, Body: plain}
+	if html != "" {
+		c.Format = event.FormatHTML
+		c.FormattedBody = html
+	}
+	msg, _ := evt.Content.Parsed.(*event.MessageEventContent)
+	inThread := msg != nil && msg.RelatesTo.GetThreadParent() != ""
+	switch b.settings.get(evt.RoomID).Replies {
+	case "plain":
+		c.Mentions = &event.Mentions{}
+	case "reply":
+		c.SetReply(evt)
+	default: // thread
+		if inThread {
+			c.SetThread(evt)
+		}
+		c.SetReply(evt)
+	}
+	_, err := b.client.SendMessageEvent(ctx, evt.RoomID, event.EventMessage, c)
+	return err
+}
+
+// isTransient reports whether err is worth retrying later: the homeserver
+// was unreachable, overloaded or rate limiting.
+func isTransient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	if errors.Is(err, mautrix.MLimitExceeded) {
+		return true
+	}
+	var httpErr mautrix.HTTPError
+	if errors.As(err, &httpErr) {
+		if httpErr.Response == nil {
+			return true // no answer at all
+		}
+		return httpErr.Response.StatusCode >= 500 || httpErr.Response.StatusCode == http.StatusTooManyRequests
+	}
+	return true // network errors come unwrapped from net/http
+}
+
+// onUndecryptable tells a room, at most once per undecryptableEvery, that
+// the bot could not read a message there.
+func (b *Bot) onUndecryptable(evt *event.Event, err error) {
+	if evt.Sender == b.client.UserID {
+		return
+	}
+	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("event_id", evt.ID).Logger()
+	log.Warn().Err(err).Msg("Could not decrypt a message")
+	if !b.undecryptable.allow(evt.RoomID) {
+		return
+	}
+	lang := b.settings.get(evt.RoomID).Language
+	plain := cannotRead.In(lang)
+	if b.crypto == nil {
+		plain = noEncryption.In(lang)
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c := &event.MessageEventContent{MsgType: event.MsgNotice, Body: plain}
+		c.SetReply(evt)
+		if _, err := b.client.SendMessageEvent(ctx, evt.RoomID, event.EventMessage, c); err != nil {
+			log.Warn().Err(err).Msg("Could not send the undecryptable notice")
+		}
+	}()
+}
+
+var (
+	cannotRead = content.Text{
+		EN: "I could not decrypt a message in this room, so I could not answer it. Sending it again usually works; if not, verify or re-share your keys.",
+		FR: "Je n’ai pas pu déchiffrer un message dans ce salon, je n’ai donc pas pu y répondre. Le renvoyer suffit en général ; sinon, vérifiez ou repartagez vos clés.",
+	}
+	noEncryption = content.Text{
+		EN: "I cannot read encrypted messages: encryption is turned off for this bot.",
+		FR: "Je ne peux pas lire les messages chiffrés : le chiffrement est désactivé pour ce bot.",
+	}
+)
+
+func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
+	mem := evt.Content.AsMember()
+	self := evt.GetStateKey() == b.client.UserID.String()
+	switch {
+	case self && mem.Membership == event.MembershipInvite && evt.Mautrix.EventSource&event.SourceInvite != 0:
+		b.onInvite(ctx, evt, mem)
+	case self && (mem.Membership == event.MembershipLeave || mem.Membership == event.MembershipBan) &&
+		evt.Mautrix.EventSource&event.SourceLeave != 0:
+		b.members.forget(evt.RoomID)
+	case !self && evt.Mautrix.EventSource&event.SourceJoin != 0:
+		b.members.forget(evt.RoomID)
+		if evt.Mautrix.EventSource&event.SourceTimeline != 0 &&
+			(mem.Membership == event.MembershipLeave || mem.Membership == event.MembershipBan) {
+			enqueue(ctx, evt.RoomID, b.leaveIfAlone(evt.RoomID))
+		}
+	}
+}
+
+// onInvite joins when rooms.auto_join is on and the inviter is allowed,
+// and rejects the invite otherwise.
+func (b *Bot) onInvite(ctx context.Context, evt *event.Event, mem *event.MemberEventContent) {
+	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("inviter", evt.Sender).Logger()
+	if !b.cfg.Rooms.AutoJoin || !inviterAllowed(b.cfg.Rooms.AllowedInviters, evt.Sender) {
+		log.Info().Msg("Rejecting invite")
+		enqueue(ctx, evt.RoomID, func(ctx context.Context) error {
+			_, err := b.client.LeaveRoom(ctx, evt.RoomID, &mautrix.ReqLeave{Reason: "not allowed to invite this bot"})
+			if err != nil && isTransient(err) {
+				return err
+			}
+			if err != nil {
+				log.Warn().Err(err).Msg("Could not reject invite")
+			}
+			return nil
+		})
+		return
+	}
+	isDirect := mem.IsDirect
+	enqueue(ctx, evt.RoomID, func(ctx context.Context) error {
+		if _, err := b.client.JoinRoomByID(ctx, evt.RoomID); err != nil {
+			if isTransient(err) {
+				return err
+			}
+			log.Warn().Err(err).Msg("Could not join")
+			return nil
+		}
+		// Load the member list now: the state store needs it to share room
+		// keys with everyone in an encrypted room.
+		if _, err := b.client.Members(ctx, evt.RoomID); err != nil {
+			log.Warn().Err(err).Msg("Could not load members")
+		}
+		b.members.forget(evt.RoomID)
+		if isDirect {
+			if err := b.settings.set(ctx, evt.RoomID, settingDirect, "true"); err != nil {
+				log.Warn().Err(err).Msg("Could not mark room as direct")
+			}
+		}
+		log.Info().Bool("direct", isDirect).Msg("Joined room")
+		return nil
+	})
+}
+
+// leaveIfAlone leaves (and forgets) a room once the bot is its only member.
+func (b *Bot) leaveIfAlone(room id.RoomID) job {
+	return func(ctx context.Context) error {
+		n, err := b.members.count(ctx, b, room)
+		if err != nil || n > 1 {
+			return nil
+		}
+		log := b.log.With().Stringer("room_id", room).Logger()
+		if _, err := b.client.LeaveRoom(ctx, room); err != nil {
+			if isTransient(err) {
+				return err
+			}
+			log.Warn().Err(err).Msg("Could not leave empty room")
+			return nil
+		}
+		if err := b.settings.forget(ctx, room); err != nil {
+			log.Warn().Err(err).Msg("Could not forget settings")
+		}
+		log.Info().Msg("Left room: no one else is in it")
+		return nil
+	}
+}
+
+// isDirect: a room the invite marked is_direct, or one with exactly two
+// members.
+func (b *Bot) isDirect(ctx context.Context, room id.RoomID) bool {
+	if b.settings.raw(room, settingDirect) == "true" {
+		return true
+	}
+	n, err := b.members.count(ctx, b, room)
+	return err == nil && n == 2
+}
+
+// memberCache counts joined and invited members per room, so the
+// per-message DM check does not query the state store every time. A
+// member event in the room drops the count.
+type memberCache struct {
+	mu     sync.Mutex
+	counts map[id.RoomID]int
+}
+
+func (c *memberCache) count(ctx context.Context, b *Bot, room id.RoomID) (int, error) {
+	c.mu.Lock()
+	n, ok := c.counts[room]
+	c.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	members, err := b.client.StateStore.GetRoomJoinedOrInvitedMembers(ctx, room)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.counts[room] = len(members)
+	c.mu.Unlock()
+	return len(members), nil
+}
+
+func (c *memberCache) forget(room id.RoomID) {
+	c.mu.Lock()
+	delete(c.counts, room)
+	c.mu.Unlock()
+}

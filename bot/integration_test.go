@@ -1,0 +1,396 @@
+package bot
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/commands"
+	"github.com/guidebot/guidebot/content"
+)
+
+func TestPlainRoom(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+
+	cmd := u.say(room, "!help")
+	got := u.waitAnswer(tb.userID, cmd)
+	want := expected(t, "!help", false)
+	if got.Body != want.Plain || got.FormattedBody != want.HTML {
+		t.Errorf("answer = %q / %q, want %q / %q", got.Body, got.FormattedBody, want.Plain, want.HTML)
+	}
+	if got.RelatesTo.GetThreadParent() != "" {
+		t.Error("answer outside a thread has a thread relation")
+	}
+	if got.Mentions == nil || !got.Mentions.Has(u.client.UserID) {
+		t.Error("answer does not mention the asker")
+	}
+}
+
+func TestEncryptedRoom(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, withEncryption)
+	tb.start()
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+
+	cmd := u.say(room, "!help")
+	evt := u.waitEvent("a decrypted answer", waitLong, func(evt *event.Event) bool {
+		return evt.Sender == tb.userID && evt.Content.AsMessage().RelatesTo.GetReplyTo() == cmd
+	})
+	if evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Error("the answer in an encrypted room was not encrypted")
+	}
+	if want := expected(t, "!help", false); evt.Content.AsMessage().Body != want.Plain {
+		t.Errorf("answer = %q, want %q", evt.Content.AsMessage().Body, want.Plain)
+	}
+}
+
+func TestDirectMessageWithoutPrefix(t *testing.T) {
+	needHomeserver(t)
+	for _, encrypted := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "encrypted"}[encrypted], func(t *testing.T) {
+			opts := []botOption{}
+			if encrypted {
+				opts = append(opts, withEncryption)
+			}
+			tb := newTestBot(t, opts...)
+			tb.start()
+			u := newTestUser(t, encrypted)
+			room := u.createRoom(tb.userID, encrypted, true)
+			cmd := u.say(room, "help")
+			got := u.waitAnswer(tb.userID, cmd)
+			if want := expected(t, "help", true); got.Body != want.Plain {
+				t.Errorf("answer = %q, want %q", got.Body, want.Plain)
+			}
+		})
+	}
+}
+
+func TestThreadAnswerStaysInThread(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+
+	root := u.say(room, "a thread about messengers")
+	c := &event.MessageEventContent{MsgType: event.MsgText, Body: "!help"}
+	c.RelatesTo = (&event.RelatesTo{}).SetThread(root, root)
+	cmd := u.send(room, c)
+	got := u.waitAnswer(tb.userID, cmd)
+	if got.RelatesTo.GetThreadParent() != root {
+		t.Errorf("answer thread root = %q, want %q", got.RelatesTo.GetThreadParent(), root)
+	}
+	if got.RelatesTo.IsFallingBack {
+		t.Error("answer's in_reply_to is only a thread fallback, not a real reply")
+	}
+
+	// With replies=reply the answer leaves the thread; with plain it has
+	// no relation at all.
+	if err := tb.bot.settings.set(context.Background(), room, SettingReplies, "plain"); err != nil {
+		t.Fatal(err)
+	}
+	cmd2 := u.send(room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!help"})
+	evt := u.waitEvent("a plain answer", waitLong, func(evt *event.Event) bool {
+		m := evt.Content.AsMessage()
+		return evt.Sender == tb.userID && m.RelatesTo == nil
+	})
+	if evt == nil || len(u.answers(tb.userID, cmd2)) != 0 {
+		t.Error("replies=plain answer carries a reply relation")
+	}
+}
+
+func TestInviteFromStrangerIsRejected(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, withInviters("@someone-else:"+"localhost", "*:elsewhere.example"))
+	tb.start()
+	u := newTestUser(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	resp, err := u.client.CreateRoom(ctx, &mautrix.ReqCreateRoom{Preset: "private_chat", Invite: []id.UserID{tb.userID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.waitMembership(resp.RoomID, tb.userID, event.MembershipLeave)
+}
+
+func TestIgnoredEvents(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+
+	// another bot's notice
+	notice := u.send(room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "!help"})
+	// an edit turning a plain message into a command
+	orig := u.say(room, "hello")
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* !help",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!help"}}
+	edit.SetEdit(orig)
+	edited := u.send(room, edit)
+	// the bot's own account, from another device
+	self, err := mautrix.NewClient(hs.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if _, err := self.Login(ctx, &mautrix.ReqLogin{Type: mautrix.AuthTypePassword,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: tb.userID.String()},
+		Password:   testPassword, StoreCredentials: true}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := self.SendMessageEvent(ctx, room, event.EventMessage, &event.MessageEventContent{MsgType: event.MsgText, Body: "!help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A command sent after them is answered; the bot handles a room in
+	// order, so by then any answer to them would have come too.
+	sentinel := u.say(room, "!help")
+	u.waitAnswer(tb.userID, sentinel)
+	time.Sleep(500 * time.Millisecond)
+	for name, evtID := range map[string]id.EventID{"notice": notice, "edit": edited, "own message": own.EventID} {
+		if n := u.countAnswers(room, tb.userID, evtID); n != 0 {
+			t.Errorf("the bot answered the %s %d times", name, n)
+		}
+	}
+}
+
+func TestOldMessagesBeforeJoinAreIgnored(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	resp, err := u.client.CreateRoom(ctx, &mautrix.ReqCreateRoom{Preset: "private_chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := resp.RoomID
+	old := u.say(room, "!help")
+	if _, err := u.client.InviteUser(ctx, room, &mautrix.ReqInviteUser{UserID: tb.userID}); err != nil {
+		t.Fatal(err)
+	}
+	u.waitMembership(room, tb.userID, event.MembershipJoin)
+	sentinel := u.say(room, "!help")
+	u.waitAnswer(tb.userID, sentinel)
+	time.Sleep(500 * time.Millisecond)
+	if n := u.countAnswers(room, tb.userID, old); n != 0 {
+		t.Errorf("a command from before the bot joined was answered %d times", n)
+	}
+}
+
+// restartScenario: answered before a restart → never again; sent while the
+// bot is down → answered exactly once after it starts; sent after → answered.
+func restartScenario(t *testing.T, encrypted bool) {
+	opts := []botOption{}
+	if encrypted {
+		opts = append(opts, withEncryption)
+	}
+	tb := newTestBot(t, opts...)
+	tb.start()
+	u := newTestUser(t, encrypted)
+	room := u.createRoom(tb.userID, encrypted, false)
+	want := expected(t, "!help", false).Plain
+
+	before := u.say(room, "!help")
+	if got := u.waitAnswer(tb.userID, before); got.Body != want {
+		t.Errorf("answer before restart = %q", got.Body)
+	}
+	tb.stop()
+	during := u.say(room, "!help")
+	time.Sleep(300 * time.Millisecond)
+	tb.start()
+	if got := u.waitAnswer(tb.userID, during); got.Body != want {
+		t.Errorf("answer to the command sent while down = %q, want %q", got.Body, want)
+	}
+	after := u.say(room, "!help")
+	if got := u.waitAnswer(tb.userID, after); got.Body != want {
+		t.Errorf("answer after restart = %q, want %q", got.Body, want)
+	}
+	// a second restart must not replay anything either
+	tb.stop()
+	tb.start()
+	last := u.say(room, "!help")
+	u.waitAnswer(tb.userID, last)
+	time.Sleep(waitQuiet)
+	for name, evtID := range map[string]id.EventID{"before": before, "during": during, "after": after, "last": last} {
+		if n := u.countAnswers(room, tb.userID, evtID); n != 1 {
+			t.Errorf("command %q answered %d times, want exactly once", name, n)
+		}
+	}
+}
+
+func TestRestartPlain(t *testing.T) {
+	needHomeserver(t)
+	restartScenario(t, false)
+}
+
+func TestRestartEncrypted(t *testing.T) {
+	needHomeserver(t)
+	restartScenario(t, true)
+}
+
+func TestSettingsPerRoom(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	owner := newTestUser(t, false)
+	guest := newTestUser(t, false)
+	roomA := owner.createRoom(tb.userID, false, false, guest.client.UserID)
+	roomB := owner.createRoom(tb.userID, false, false)
+	ctx := context.Background()
+	if _, err := guest.client.JoinRoomByID(ctx, roomA); err != nil {
+		t.Fatal(err)
+	}
+	owner.waitMembership(roomA, guest.client.UserID, event.MembershipJoin)
+
+	// Power levels: the creator (100) may, a new member (0) may not.
+	ra := &matrixRoom{bot: tb.bot, id: roomA, sender: owner.client.UserID}
+	if ok, needed, err := ra.MayChangeSettings(ctx); err != nil || !ok || needed != 50 {
+		t.Errorf("owner MayChangeSettings = %v, %d, %v; want true, 50, nil", ok, needed, err)
+	}
+	rg := &matrixRoom{bot: tb.bot, id: roomA, sender: guest.client.UserID}
+	if ok, _, err := rg.MayChangeSettings(ctx); err != nil || ok {
+		t.Errorf("guest MayChangeSettings = %v, %v; want false, nil", ok, err)
+	}
+	tb.bot.cfg.Bot.Admins = []string{guest.client.UserID.String()}
+	if ok, _, _ := rg.MayChangeSettings(ctx); !ok {
+		t.Error("an admin may not change settings")
+	}
+
+	if err := ra.SetSetting(ctx, SettingPrefix, "?"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ra.SetSetting(ctx, SettingLanguage, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ra.SetSetting(ctx, "colour", "blue"); err == nil {
+		t.Error("unknown setting accepted")
+	}
+	if err := ra.SetSetting(ctx, SettingPrefix, "abc"); err == nil {
+		t.Error("alphanumeric prefix accepted")
+	}
+
+	tb.stop()
+	tb.start()
+	a := (&matrixRoom{bot: tb.bot, id: roomA}).Settings()
+	b := (&matrixRoom{bot: tb.bot, id: roomB}).Settings()
+	if a.Prefix != "?" || a.Language != content.FR || a.Replies != "thread" || a.Announcements {
+		t.Errorf("room A settings after restart = %+v", a)
+	}
+	if b != (commands.Settings{Language: content.EN, Prefix: "!", Replies: "thread"}) {
+		t.Errorf("room B settings = %+v, want the defaults", b)
+	}
+
+	// The new prefix works in room A; the default still works in room B.
+	cmdA := owner.say(roomA, "?help")
+	owner.waitAnswer(tb.userID, cmdA)
+	cmdB := owner.say(roomB, "!help")
+	owner.waitAnswer(tb.userID, cmdB)
+}
+
+func TestFloodLimit(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+	var cmds []id.EventID
+	for range floodMax + 3 {
+		cmds = append(cmds, u.say(room, "!help"))
+	}
+	// the first floodMax are answered, the next gets "slow down", the rest nothing
+	for _, c := range cmds[:floodMax] {
+		u.waitAnswer(tb.userID, c)
+	}
+	slow := u.waitAnswer(tb.userID, cmds[floodMax])
+	if slow.Body != slowDown.EN {
+		t.Errorf("flood notice = %q", slow.Body)
+	}
+	time.Sleep(waitQuiet)
+	for _, c := range cmds[floodMax+1:] {
+		if n := u.countAnswers(room, tb.userID, c); n != 0 {
+			t.Errorf("command past the flood notice answered %d times", n)
+		}
+	}
+}
+
+func TestUndecryptableNotice(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, withEncryption)
+	tb.start()
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	// An encrypted event the bot cannot decrypt: olm ciphertext addressed
+	// to nobody, sent raw so the client does not encrypt it properly.
+	bogus := map[string]any{
+		"algorithm":  id.AlgorithmOlmV1,
+		"sender_key": "bogus",
+		"ciphertext": map[string]any{},
+	}
+	var first id.EventID
+	for i := range 2 {
+		resp, err := u.client.SendMessageEvent(ctx, room, event.EventEncrypted, bogus, mautrix.ReqSendEvent{DontEncrypt: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = resp.EventID
+		}
+	}
+	u.waitAnswer2(tb.userID, first)
+	time.Sleep(waitQuiet)
+	u.mu.Lock()
+	n := 0
+	for _, evt := range u.events {
+		if evt.Sender == tb.userID && evt.Content.AsMessage().Body == cannotRead.EN {
+			n++
+		}
+	}
+	u.mu.Unlock()
+	if n != 1 {
+		t.Errorf("got %d undecryptable notices, want exactly 1", n)
+	}
+}
+
+// waitAnswer2 waits for any notice replying to eventID (no HTML needed).
+func (u *testUser) waitAnswer2(bot id.UserID, eventID id.EventID) {
+	u.t.Helper()
+	u.waitEvent("a notice about "+eventID.String(), waitLong, func(evt *event.Event) bool {
+		return evt.Sender == bot && evt.Content.AsMessage().RelatesTo.GetReplyTo() == eventID
+	})
+}
+
+func TestHomeserverRestart(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, withEncryption)
+	tb.start()
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
+
+	if err := hs.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := u.say(room, "!help")
+	u.waitAnswer(tb.userID, cmd)
+	select {
+	case err := <-tb.done:
+		t.Fatalf("bot stopped after the homeserver restarted: %v", err)
+	default:
+	}
+}

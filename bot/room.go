@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/commands"
+	"github.com/guidebot/guidebot/content"
+)
+
+// The settings a room may store (SPEC §6), plus one internal key.
+const (
+	SettingLanguage      = "language"
+	SettingPrefix        = "prefix"
+	SettingReplies       = "replies"
+	SettingAnnouncements = "announcements"
+
+	// settingDirect marks a room whose invite said is_direct; it is not a
+	// user setting and never shown.
+	settingDirect = "direct"
+)
+
+// settingsTable is room_settings, fronted by a cache holding every row: the
+// per-message path reads settings without touching the database.
+type settingsTable struct {
+	db       *dbutil.Database
+	defaults commands.Settings
+
+	mu    sync.RWMutex
+	rooms map[id.RoomID]map[string]string
+}
+
+const (
+	loadSettingsQuery  = `SELECT room_id, key, value FROM room_settings`
+	upsertSettingQuery = `
+		INSERT INTO room_settings (room_id, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (room_id, key) DO UPDATE SET value=excluded.value
+	`
+	deleteRoomSettingsQuery = `DELETE FROM room_settings WHERE room_id=$1`
+)
+
+func newSettingsTable(db *dbutil.Database, cfg BotConfig) *settingsTable {
+	lang, _ := content.ParseLang(cfg.DefaultLanguage)
+	return &settingsTable{
+		db: db,
+		defaults: commands.Settings{
+			Language: lang,
+			Prefix:   cfg.Prefix,
+			Replies:  "thread",
+		},
+		rooms: map[id.RoomID]map[string]string{},
+	}
+}
+
+func (t *settingsTable) load(ctx context.Context) error {
+	rows, err := t.db.Query(ctx, loadSettingsQuery)
+	if err != nil {
+		return fmt.Errorf("loading room settings: %w", err)
+	}
+	defer rows.Close()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for rows.Next() {
+		var room id.RoomID
+		var key, value string
+		if err := rows.Scan(&room, &key, &value); err != nil {
+			return fmt.Errorf("loading room settings: %w", err)
+		}
+		if t.rooms[room] == nil {
+			t.rooms[room] = map[string]string{}
+		}
+		t.rooms[room][key] = value
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("loading room settings: %w", err)
+	}
+	return nil
+}
+
+// get returns a room's settings with the defaults filled in.
+func (t *settingsTable) get(room id.RoomID) commands.Settings {
+	s := t.defaults
+	t.mu.RLock()
+	kv := t.rooms[room]
+	if v, ok := kv[SettingLanguage]; ok {
+		if l, ok := content.ParseLang(v); ok {
+			s.Language = l
+		}
+	}
+	if v, ok := kv[SettingPrefix]; ok && v != "" {
+		s.Prefix = v
+	}
+	if v, ok := kv[SettingReplies]; ok && v != "" {
+		s.Replies = v
+	}
+	s.Announcements = kv[SettingAnnouncements] == "on"
+	t.mu.RUnlock()
+	return s
+}
+
+func (t *settingsTable) raw(room id.RoomID, key string) string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.rooms[room][key]
+}
+
+// set stores one value: the database first, so the cache never holds
+// something a restart would lose.
+func (t *settingsTable) set(ctx context.Context, room id.RoomID, key, value string) error {
+	if _, err := t.db.Exec(ctx, upsertSettingQuery, room, key, value); err != nil {
+		return fmt.Errorf("storing setting %s: %w", key, err)
+	}
+	t.mu.Lock()
+	if t.rooms[room] == nil {
+		t.rooms[room] = map[string]string{}
+	}
+	t.rooms[room][key] = value
+	t.mu.Unlock()
+	return nil
+}
+
+// forget drops a room the bot left, so that a later re-invite starts fresh.
+func (t *settingsTable) forget(ctx context.Context, room id.RoomID) error {
+	if _, err := t.db.Exec(ctx, deleteRoomSettingsQuery, room); err != nil {
+		return fmt.Errorf("deleting settings: %w", err)
+	}
+	t.mu.Lock()
+	delete(t.rooms, room)
+	t.mu.Unlock()
+	return nil
+}
+
+// validSetting checks a key and value against SPEC §6. The commands
+// package validates too; this keeps the table clean whoever calls it.
+func validSetting(key, value string) error {
+	ok := false
+	switch key {
+	case SettingLanguage:
+		_, ok = content.ParseLang(value)
+	case SettingPrefix:
+		ok = commands.ValidPrefix(value)
+	case SettingReplies:
+		ok = slices.Contains([]string{"thread", "reply", "plain"}, value)
+	case SettingAnnouncements:
+		ok = value == "on" || value == "off"
+	default:
+		return fmt.Errorf("unknown setting %q", key)
+	}
+	if !ok {
+		return fmt.Errorf("invalid value %q for setting %s", value, key)
+	}
+	return nil
+}
+
+// matrixRoom is commands.Room for one message in one Matrix room.
+type matrixRoom struct {
+	bot    *Bot
+	id     id.RoomID
+	sender id.UserID
+	direct bool
+}
+
+var _ commands.Room = (*matrixRoom)(nil)
+
+func (r *matrixRoom) Settings() commands.Settings { return r.bot.settings.get(r.id) }
+
+func (r *matrixRoom) SetSetting(ctx context.Context, key, value string) error {
+	if err := validSetting(key, value); err != nil {
+		return err
+	}
+	return r.bot.settings.set(ctx, r.id, key, value)
+}
+
+// MayChangeSettings: admins anywhere, the other member of a DM, otherwise
+// power level ≥ bot.settings_power_level.
+func (r *matrixRoom) MayChangeSettings(ctx context.Context) (bool, int, error) {
+	needed := r.bot.cfg.Bot.SettingsPowerLevel
+	if slices.Contains(r.bot.cfg.Bot.Admins, r.sender.String()) || r.direct {
+		return true, needed, nil
+	}
+	pl, err := r.bot.powerLevels(ctx, r.id)
+	if err != nil {
+		return false, needed, err
+	}
+	return pl.GetUserLevel(r.sender) >= needed, needed, nil
+}
+
+// powerLevels reads the room's power levels from the state store, asking
+// the homeserver when they are not cached.
+func (b *Bot) powerLevels(ctx context.Context, room id.RoomID) (*event.PowerLevelsEventContent, error) {
+	pl, err := b.client.StateStore.GetPowerLevels(ctx, room)
+	if err == nil && pl != nil {
+		return pl, nil
+	}
+	pl = &event.PowerLevelsEventContent{}
+	if err := b.client.StateEvent(ctx, room, event.StatePowerLevels, "", pl); err != nil {
+		return nil, fmt.Errorf("fetching power levels: %w", err)
+	}
+	return pl, nil
+}
