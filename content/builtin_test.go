@@ -345,4 +345,3 @@ func TestBuiltinTexts(t *testing.T) {
 		}
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -337,4 +338,70 @@ func TestProblemsSorted(t *testing.T) {
 	if got := ps.Error(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// FuzzLoad replaces one file of the fixture with arbitrary bytes: loading
+// must never panic, and must either fail with positioned problems or give a
+// usable set.
+func FuzzLoad(f *testing.F) {
+	files := []string{"networks.yaml", "criteria.yaml", "changes.yaml", "messengers/alpha.yaml", "messengers/beta.yaml"}
+	base := fixture(f)
+	for i, name := range files {
+		f.Add(uint8(i), base[name].Data)
+	}
+	// The real data are richer seeds than the fixture.
+	for i, name := range []string{"networks.yaml", "criteria.yaml", "changes.yaml", "messengers/briar.yaml", "messengers/element.yaml"} {
+		b, err := embedded.ReadFile("data/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), b)
+	}
+	f.Add(uint8(3), []byte("id: alpha\nname: &a Alpha\naliases: [*a, *a]\n"))
+	f.Add(uint8(0), []byte("networks:\n  - &x {id: a}\n  - *x\n"))
+	f.Add(uint8(2), []byte("changes: [~, {}, [], 1]\n"))
+	f.Add(uint8(4), []byte("--- a\n--- b\n"))
+	f.Add(uint8(1), []byte("\xef\xbb\xbfversion: 2025-05-16\x00"))
+
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		m := fixture(t)
+		name := files[int(which)%len(files)]
+		m[name] = &fstest.MapFile{Data: data}
+		s, err := Load(m)
+		if err != nil {
+			if s != nil {
+				t.Fatal("a set along with an error")
+			}
+			var ps Problems
+			if !errors.As(err, &ps) || len(ps) == 0 {
+				t.Fatalf("error %T %v is not a non-empty Problems", err, err)
+			}
+			for _, p := range ps {
+				if p.Pos.File == "" || p.Msg == "" {
+					t.Errorf("problem without a file or message: %+v", p)
+				}
+				// A recovered panic is reported as an internal error; the
+				// fuzzer should find none.
+				if strings.Contains(p.Msg, "internal error") {
+					t.Errorf("internal error: %v", p)
+				}
+			}
+			_ = err.Error()
+			return
+		}
+		// A valid set is usable: every messenger resolves by id and has a
+		// result for every criterion.
+		for _, msg := range s.Messengers {
+			if got, _ := s.Resolve(msg.ID); got != msg {
+				t.Errorf("Resolve(%q) = %v", msg.ID, got)
+			}
+			for _, c := range append(slices.Clone(s.Criteria.Minimum), s.Criteria.BestCase...) {
+				if _, ok := msg.Criteria[c.ID]; !ok {
+					t.Errorf("%s has no result for %s", msg.ID, c.ID)
+				}
+			}
+		}
+		s.Recommend(Needs)
+		_ = s.Version()
+	})
 }
