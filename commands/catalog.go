@@ -298,11 +298,10 @@ func trf(lang content.Lang, k key, args ...string) string {
 	if len(args) == 0 || !strings.Contains(s, "{") {
 		return s
 	}
-	pairs := make([]string, 0, 2*len(args))
 	for i, a := range args {
-		pairs = append(pairs, "{"+string(rune('1'+i))+"}", a)
+		s = strings.ReplaceAll(s, "{"+string(rune('1'+i))+"}", a)
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	return s
 }
 
 func statusKey(s content.Status) key {

@@ -185,9 +185,7 @@ func (c *call) resolveList(args []string) (ms []*content.Messenger, bad string, 
 			}
 		}
 		if m == nil {
-			if m, suggestion = c.st.set.Resolve(args[i]); m == nil {
-				return nil, args[i], suggestion
-			}
+			return nil, args[i], c.st.suggest(args[i])
 		}
 		if !containsMessenger(ms, m) {
 			ms = append(ms, m)

@@ -145,9 +145,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) (reply Reply, ok bool)
 			if len(p.args) > 0 {
 				name = p.word + " " + strings.Join(p.args, " ")
 			}
-			if m, _ := st.set.Resolve(name); m != nil {
+			if m := st.find(name); m != nil {
 				c.cmd = byName["messenger"]
-				return c.done(c.ls.cards[m.ID], false), true
+				return c.done(c.cached(c.ls.cards[m.ID]), false), true
 			}
 		}
 		if s := suggestCommand(p.word); s != nil && startsWithLetter(p.word) {

@@ -56,7 +56,7 @@ func (c *call) unknownCommand(word string, s *Command) Reply {
 // a pointer to help. text is what was typed, "" when nothing was.
 func (c *call) hint(text string) Reply {
 	if text != "" && len(text) <= maxArgBytes {
-		if _, s := c.st.set.Resolve(text); s != nil {
+		if s := c.st.suggest(text); s != nil {
 			r := c.unknownMessenger(text, s)
 			r.Failed = true
 			return r

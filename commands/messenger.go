@@ -14,11 +14,7 @@ func runMessenger(c *call) (Reply, bool) {
 	if m := c.st.find(name); m != nil {
 		return c.cached(c.ls.cards[m.ID]), false
 	}
-	m, suggestion := c.st.set.Resolve(name)
-	if m != nil {
-		return c.cached(c.ls.cards[m.ID]), false
-	}
-	return c.unknownMessenger(name, suggestion), true
+	return c.unknownMessenger(name, c.st.suggest(name)), true
 }
 
 func runMessengers(c *call) (Reply, bool) { return c.cached(c.ls.list), false }

@@ -11,7 +11,7 @@ func runNetworks(c *call) (Reply, bool) {
 		return c.cached(c.ls.networks), false
 	}
 	name := joinArgs(c.args)
-	n := c.st.set.Network(name)
+	n := c.st.network(name)
 	if n == nil {
 		o := c.out(512)
 		o.tr(kUnknownNetwork)
