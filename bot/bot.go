@@ -18,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 	"maunium.net/go/mautrix/sqlstatestore"
 
+	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -45,6 +46,7 @@ type Bot struct {
 	syncer *syncer
 	store  *deferredSyncStore
 
+	obs           observer
 	botNames      []string
 	flood         *floodLimiter
 	undecryptable *noticeLimiter
@@ -59,6 +61,9 @@ type Bot struct {
 type Options struct {
 	// Engine answers the commands; nil means one over the built-in content.
 	Engine *commands.Engine
+	// Metrics and Health, when set, are kept up to date (SPEC §8).
+	Metrics *metrics.Metrics
+	Health  *metrics.Health
 }
 
 // New prepares a bot; nothing touches the network or the database until Run.
@@ -73,6 +78,7 @@ func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		cfg:           cfg,
 		log:           log,
 		engine:        opts.Engine,
+		obs:           observer{m: opts.Metrics, h: opts.Health},
 		flood:         newFloodLimiter(floodMax, floodWindow),
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},
@@ -85,9 +91,6 @@ func (b *Bot) SetContent(set *content.Set) { b.engine.SetContent(set) }
 
 // Ready is closed after the first successful sync.
 func (b *Bot) Ready() <-chan struct{} { return b.ready }
-
-// Healthy reports whether the sync loop is working, for /healthz.
-func (b *Bot) Healthy() bool { return b.syncer != nil && b.syncer.healthy() }
 
 // Run connects, serves until ctx is cancelled and then shuts down cleanly:
 // the sync batch in progress is finished, the database closed. Transient
@@ -126,6 +129,9 @@ func (b *Bot) start(ctx context.Context) error {
 	}
 	b.registerHandlers()
 	b.loadBotNames(ctx)
+	if rooms, err := b.client.JoinedRooms(ctx); err == nil {
+		b.obs.joinedRooms(len(rooms.JoinedRooms))
+	}
 	return nil
 }
 
@@ -141,7 +147,7 @@ func (b *Bot) connect(ctx context.Context) error {
 	cli.Log = b.log.With().Str("component", "matrix").Logger()
 	cli.DefaultHTTPRetries = httpRetries
 	cli.DefaultHTTPBackoff = httpBackoff
-	b.syncer = newSyncer(b.log.With().Str("component", "sync").Logger())
+	b.syncer = newSyncer(b.log.With().Str("component", "sync").Logger(), b.obs)
 	b.syncer.FilterJSON = &mautrix.Filter{Room: &mautrix.RoomFilter{Timeline: &mautrix.FilterPart{Limit: 100}}}
 	cli.Syncer = b.syncer
 

@@ -12,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -97,9 +98,12 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		(msg.RelatesTo != nil && msg.RelatesTo.Type == event.RelReplace) {
 		return // notices (other bots), media, edits
 	}
+	received := time.Now()
+	b.obs.message(evt.Mautrix.EventSource&event.SourceDecrypted != 0)
 	// A user over the flood limit is ignored without even parsing, so a
 	// flood cannot change settings either.
 	if b.flood.blocked(evt.Sender) {
+		b.obs.command("", metrics.OutcomeLimited, 0)
 		return
 	}
 	direct := b.isDirect(ctx, evt.RoomID)
@@ -109,7 +113,6 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		msg.RemoveReplyFallback()
 		text = msg.Body
 	}
-	start := time.Now()
 	reply, ok := b.engine.Handle(ctx, commands.Request{Text: text, Room: room, Direct: direct, BotNames: b.botNames})
 	if !ok {
 		return
@@ -118,16 +121,26 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		Stringer("sender", evt.Sender).Str("command", reply.Command).Logger()
 	allowed, warn := b.flood.allow(evt.Sender)
 	if !allowed {
+		b.obs.command(reply.Command, metrics.OutcomeLimited, 0)
 		if warn {
 			lang := room.Settings().Language
 			plain := slowDown.In(lang)
-			enqueue(ctx, evt.RoomID, b.answerJob(log, evt, plain, plain, "slow_down"))
+			enqueue(ctx, evt.RoomID, b.answerJob(log, evt, plain, plain, func(error) {}))
 		}
 		log.Info().Msg("Flood limit reached, command ignored")
 		return
 	}
-	log.Info().Bool("failed", reply.Failed).Dur("took", time.Since(start)).Msg("Command handled")
-	enqueue(ctx, evt.RoomID, b.answerJob(log, evt, reply.Plain, reply.HTML, reply.Command))
+	log.Info().Bool("failed", reply.Failed).Dur("took", time.Since(received)).Msg("Command handled")
+	enqueue(ctx, evt.RoomID, b.answerJob(log, evt, reply.Plain, reply.HTML, func(err error) {
+		outcome := metrics.OutcomeOK
+		switch {
+		case err != nil:
+			outcome = metrics.OutcomeError
+		case reply.Failed:
+			outcome = metrics.OutcomeRefused
+		}
+		b.obs.command(reply.Command, outcome, time.Since(received))
+	}))
 }
 
 var slowDown = content.Text{
@@ -138,7 +151,8 @@ var slowDown = content.Text{
 // answerJob sends one answer, exactly once: the event is claimed in the
 // database first, and released again if the send fails for a reason worth
 // retrying (the batch is then fetched again).
-func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html, what string) job {
+// done is called with the outcome of a send that was attempted.
+func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html string, done func(error)) job {
 	return func(ctx context.Context) error {
 		fresh, err := b.answered.claim(ctx, evt.ID.String())
 		if err != nil {
@@ -149,11 +163,12 @@ func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html, what 
 			return nil
 		}
 		err = b.sendAnswer(ctx, evt, plain, html)
+		done(err)
 		if err == nil {
 			return nil
 		}
 		if !isTransient(err) {
-			log.Error().Err(err).Str("answer", what).Msg("Could not send answer")
+			log.Error().Err(err).Msg("Could not send answer")
 			return nil
 		}
 		if uerr := b.answered.unclaim(ctx, evt.ID.String()); uerr != nil {
@@ -215,6 +230,7 @@ func (b *Bot) onUndecryptable(evt *event.Event, err error) {
 	}
 	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("event_id", evt.ID).Logger()
 	log.Warn().Err(err).Msg("Could not decrypt a message")
+	b.obs.decryptFailed()
 	if !b.undecryptable.allow(evt.RoomID) {
 		return
 	}
@@ -301,6 +317,7 @@ func (b *Bot) onInvite(ctx context.Context, evt *event.Event, mem *event.MemberE
 				log.Warn().Err(err).Msg("Could not mark room as direct")
 			}
 		}
+		b.obs.joinedRoomsAdd(1)
 		log.Info().Bool("direct", isDirect).Msg("Joined room")
 		return nil
 	})
@@ -324,6 +341,7 @@ func (b *Bot) leaveIfAlone(room id.RoomID) job {
 		if err := b.settings.forget(ctx, room); err != nil {
 			log.Warn().Err(err).Msg("Could not forget settings")
 		}
+		b.obs.joinedRoomsAdd(-1)
 		log.Info().Msg("Left room: no one else is in it")
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -96,12 +97,14 @@ func testLogger(t *testing.T, name string) zerolog.Logger {
 // ---- the bot under test ----
 
 type testBot struct {
-	t      *testing.T
-	userID id.UserID
-	cfg    *Config
-	bot    *Bot
-	cancel context.CancelFunc
-	done   chan error
+	t       *testing.T
+	userID  id.UserID
+	cfg     *Config
+	bot     *Bot
+	metrics *metrics.Metrics
+	health  *metrics.Health
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 type botOption func(*Config)
@@ -142,7 +145,8 @@ func newTestBot(t *testing.T, opts ...botOption) *testBot {
 // start runs the bot until stop, and waits for its first sync.
 func (tb *testBot) start() {
 	tb.t.Helper()
-	b, err := New(tb.cfg, testLogger(tb.t, "bot"), Options{})
+	tb.metrics, tb.health = metrics.New(), metrics.NewHealth()
+	b, err := New(tb.cfg, testLogger(tb.t, "bot"), Options{Metrics: tb.metrics, Health: tb.health})
 	if err != nil {
 		tb.t.Fatal(err)
 	}

@@ -2,13 +2,18 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -32,6 +37,76 @@ func TestPlainRoom(t *testing.T) {
 	if got.Mentions == nil || !got.Mentions.Has(u.client.UserID) {
 		t.Error("answer does not mention the asker")
 	}
+	// the user may see the answer before the bot has its send response
+	counted := tb.metrics.Commands.WithLabelValues(want.Command, metrics.OutcomeOK)
+	for deadline := time.Now().Add(5 * time.Second); counterValue(counted) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := counterValue(counted); n != 1 {
+		t.Errorf("commands_total{%s,ok} = %v, want 1", want.Command, n)
+	}
+	if ok, reason := tb.health.Status(); !ok {
+		t.Errorf("health = %s, want ok", reason)
+	}
+}
+
+func TestLeavesWhenAlone(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if _, err := u.client.LeaveRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		resp, err := tb.bot.client.JoinedRooms(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(resp.JoinedRooms, room) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the bot stayed in a room it is alone in")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestAccessTokenLogin: a bot configured with an access token (no
+// password), as homeservers with OIDC need, works in an encrypted room.
+func TestAccessTokenLogin(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, withEncryption)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	cli, err := mautrix.NewClient(hs.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := cli.Login(ctx, &mautrix.ReqLogin{Type: mautrix.AuthTypePassword,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: tb.userID.String()},
+		Password:   testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.cfg.Matrix.Password = ""
+	tb.cfg.Matrix.AccessToken = login.AccessToken
+	tb.cfg.Matrix.DeviceID = "" // looked up with /whoami
+	tb.start()
+	if tb.bot.client.DeviceID != login.DeviceID {
+		t.Errorf("device = %s, want the token's %s", tb.bot.client.DeviceID, login.DeviceID)
+	}
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
+	tb.stop()
+	tb.start() // and again after a restart, with the stored keys
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
 }
 
 func TestEncryptedRoom(t *testing.T) {
@@ -50,6 +125,18 @@ func TestEncryptedRoom(t *testing.T) {
 	}
 	if want := expected(t, "!help", false); evt.Content.AsMessage().Body != want.Plain {
 		t.Errorf("answer = %q, want %q", evt.Content.AsMessage().Body, want.Plain)
+	}
+
+	// The bot cross-signed its device at start (it has a password).
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	mach := u.crypto.Machine()
+	dev, err := mach.GetOrFetchDevice(ctx, tb.userID, tb.bot.client.DeviceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trust := mach.ResolveTrust(dev); trust < id.TrustStateCrossSignedTOFU {
+		t.Errorf("bot device trust = %s, want cross-signed", trust)
 	}
 }
 
@@ -393,4 +480,10 @@ func TestHomeserverRestart(t *testing.T) {
 		t.Fatalf("bot stopped after the homeserver restarted: %v", err)
 	default:
 	}
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
 }

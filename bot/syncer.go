@@ -27,12 +27,12 @@ type syncer struct {
 	*mautrix.DefaultSyncer
 	store    *deferredSyncStore
 	log      zerolog.Logger
+	obs      observer
 	failures atomic.Int32
-	lastOK   atomic.Int64 // unix ms of the last successful sync, for health
 }
 
-func newSyncer(log zerolog.Logger) *syncer {
-	return &syncer{DefaultSyncer: mautrix.NewDefaultSyncer(), log: log}
+func newSyncer(log zerolog.Logger, obs observer) *syncer {
+	return &syncer{DefaultSyncer: mautrix.NewDefaultSyncer(), log: log, obs: obs}
 }
 
 // maxParallelRooms bounds how many rooms are answered at once.
@@ -40,7 +40,7 @@ const maxParallelRooms = 16
 
 func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, since string) error {
 	s.failures.Store(0)
-	s.lastOK.Store(time.Now().UnixMilli())
+	s.obs.syncOK()
 	// Shutdown must not cut a batch in half: finish it, then stop.
 	ctx = context.WithoutCancel(ctx)
 	b := &batch{rooms: map[id.RoomID][]job{}}
@@ -64,14 +64,10 @@ func (s *syncer) OnFailedSync(_ *mautrix.RespSync, err error) (time.Duration, er
 		return 0, err
 	}
 	n := s.failures.Add(1)
+	s.obs.syncFailed(syncFailureReason(err))
 	wait := time.Second << min(n-1, 6)
 	s.log.Warn().Err(err).Int32("failures", n).Dur("retry_in", wait).Msg("Sync failed")
 	return min(wait, 60*time.Second), nil
-}
-
-// healthy reports whether a sync succeeded recently.
-func (s *syncer) healthy() bool {
-	return time.Since(time.UnixMilli(s.lastOK.Load())) < 2*time.Minute && s.failures.Load() < 3
 }
 
 type batchKey struct{}
@@ -137,4 +133,18 @@ func (b *batch) run(ctx context.Context) bool {
 	}
 	wg.Wait()
 	return !failed.Load()
+}
+
+// syncFailureReason is a short, secret-free description for /healthz.
+func syncFailureReason(err error) string {
+	var httpErr mautrix.HTTPError
+	switch {
+	case errors.As(err, &httpErr) && httpErr.RespError != nil:
+		return httpErr.RespError.ErrCode
+	case errors.As(err, &httpErr) && httpErr.Response != nil:
+		return httpErr.Response.Status
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "homeserver unreachable"
 }

@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/guidebot/guidebot/bot/metrics"
+)
+
+// observer forwards to the optional metrics and health tracker; every
+// method is a no-op for what is not wired, so the handlers need no checks.
+type observer struct {
+	m *metrics.Metrics
+	h *metrics.Health
+}
+
+func (o observer) syncOK() {
+	if o.h != nil {
+		o.h.SyncOK()
+	}
+}
+
+func (o observer) syncFailed(reason string) {
+	if o.h != nil {
+		o.h.SyncFailed(reason)
+	}
+	if o.m != nil {
+		o.m.SyncErrors.Inc()
+	}
+}
+
+func (o observer) message(encrypted bool) {
+	if o.m != nil {
+		o.m.ObserveMessage(encrypted)
+	}
+}
+
+func (o observer) command(name, outcome string, took time.Duration) {
+	if o.m != nil {
+		o.m.ObserveCommand(name, outcome, took)
+	}
+}
+
+func (o observer) decryptFailed() {
+	if o.m != nil {
+		o.m.DecryptFailures.Inc()
+	}
+}
+
+func (o observer) joinedRooms(n int) {
+	if o.m != nil {
+		o.m.JoinedRooms.Set(float64(n))
+	}
+}
+
+func (o observer) joinedRoomsAdd(d int) {
+	if o.m != nil {
+		o.m.JoinedRooms.Add(float64(d))
+	}
+}
