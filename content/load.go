@@ -244,6 +244,18 @@ type changesDoc struct {
 func (l *loader) load() *Set {
 	set := &Set{}
 
+	// A misnamed file (network.yaml) would otherwise be silently ignored
+	// while the expected one is reported missing; name it too.
+	if root, err := fs.ReadDir(l.fsys, "."); err == nil {
+		for _, e := range root {
+			n := e.Name()
+			if !e.IsDir() && (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) &&
+				n != networksFile && n != criteriaFile && n != changesFile {
+				l.add(Pos{File: n}, "unexpected file: the content directory holds %s, %s, %s and %s/", networksFile, criteriaFile, changesFile, messengersDir)
+			}
+		}
+	}
+
 	var nets networksDoc
 	nf := l.read(networksFile, &nets)
 	var crit Criteria
@@ -300,10 +312,14 @@ func (l *loader) load() *Set {
 		l.checkCriteria(cf, &crit, critIDs)
 		set.Criteria = crit
 	}
+	// Only check references against lists that were read whole; a broken
+	// networks.yaml would otherwise make every reference look dangling.
+	netsOK := nf != nil && nf.decoded("networks")
+	critOK := cf != nil && cf.decoded("minimum") && cf.decoded("best_case")
 	names := map[string]nameOwner{}
 	msgIDs := map[string]bool{}
 	for _, mf := range ms {
-		l.checkMessenger(mf.f, mf.m, netIDs, nf != nil, set.Criteria, cf != nil, names)
+		l.checkMessenger(mf.f, mf.m, netIDs, netsOK, set.Criteria, critOK, names)
 		msgIDs[mf.m.ID] = true
 		set.Messengers = append(set.Messengers, mf.m)
 	}

@@ -272,6 +272,10 @@ func TestLoadProblems(t *testing.T) {
 		{"unexpected file",
 			write("messengers/notes.txt", "hello"),
 			`messengers/notes.txt: unexpected file: messengers/ holds only <id>.yaml files`},
+		{"misnamed file",
+			rename("networks.yaml", "network.yaml"),
+			`network.yaml: unexpected file: the content directory holds networks.yaml, criteria.yaml, changes.yaml and messengers/` + "\n" +
+				`networks.yaml: missing file`},
 		{"empty file",
 			write(beta, ""),
 			`messengers/beta.yaml:1:1: empty file`},
@@ -283,9 +287,7 @@ func TestLoadProblems(t *testing.T) {
 			`networks.yaml:11:1: invalid YAML: mapping values are not allowed in this context`},
 		{"top level is a list",
 			write("networks.yaml", "- centralized\n- p2p\n"),
-			`messengers/alpha.yaml:16:11: network.types[0]: unknown network type "centralized" (known: )` + "\n" +
-				`messengers/beta.yaml:17:11: network.types[0]: unknown network type "p2p" (known: )` + "\n" +
-				`networks.yaml:1:1: expected a mapping, found a list`},
+			`networks.yaml:1:1: expected a mapping, found a list`},
 		{"custom tag",
 			edit(alpha, "name: Alpha", "name: !secret Alpha"),
 			`messengers/alpha.yaml:2:7: name: unsupported YAML tag !secret`},
