@@ -32,7 +32,7 @@ func runChanges(c *call) (Reply, bool) {
 		o.tr(kNothingYet)
 		return o.reply(), false
 	}
-	changeList(o, all[:min(n, len(all))])
+	changeList(&o, all[:min(n, len(all))])
 	return o.reply(), false
 }
 
@@ -70,7 +70,7 @@ func RenderAnnouncement(set *content.Set, entries []*content.Change, lang conten
 	} else {
 		o.bold(trf(lang, kAnnounceMany, strconv.Itoa(len(sorted))))
 	}
-	changeList(o, sorted)
+	changeList(&o, sorted)
 	if set != nil {
 		o.tr(kContentVersion)
 		o.colon()

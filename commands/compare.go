@@ -21,11 +21,14 @@ type compareTable struct {
 	rows   []cmpRow
 	cols   map[string][]cell // messenger id → one cell per row
 	width0 int               // the widest plain-text row label
+	size   int               // bytes of the row labels' HTML and legend, to size the answer
+	colLen map[string]int    // messenger id → bytes of its cells' HTML
 }
 
 // cmpRow is one criterion of the comparison.
 type cmpRow struct {
 	label   string // the row's label; HTML, and plain text unless short is set
+	html    string // the label escaped, with its cell markup
 	short   string // plain-text label for a criterion too long for a table row
 	section bool   // a heading row, without cells
 }
@@ -50,7 +53,7 @@ func newCell(lines ...string) cell {
 
 // compareTable builds the rows and every messenger's cells in lang.
 func (st *state) compareTable(lang content.Lang) *compareTable {
-	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers))}
+	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers)), colLen: make(map[string]int)}
 	type row struct {
 		cmpRow
 		get func(m *content.Messenger) []string
@@ -131,14 +134,28 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 	criteria(kBestCase, kBestShort, st.set.Criteria.BestCase)
 
 	for _, r := range rows {
+		esc := html.EscapeString(r.label)
+		switch {
+		case r.section:
+			r.html = "<tr><td><b><i>" + esc + "</i></b></td>"
+		case r.short != "":
+			// A criterion: a sentence, not a field name.
+			r.html = "<tr><td>" + esc + "</td>"
+		default:
+			r.html = "<tr><td><b>" + esc + "</b></td>"
+		}
 		t.rows = append(t.rows, r.cmpRow)
 		t.width0 = max(t.width0, utf8.RuneCountInString(r.plainLabel()))
+		t.size += len(r.html) + 2*len(r.label) + 16
 	}
 	for _, m := range st.set.Messengers {
 		cells := make([]cell, len(rows))
 		for i, r := range rows {
 			if r.get != nil {
 				cells[i] = newCell(r.get(m)...)
+				t.colLen[m.ID] += len(cells[i].html) + 9
+			} else {
+				t.colLen[m.ID] += 9
 			}
 		}
 		t.cols[m.ID] = cells
@@ -208,7 +225,27 @@ func containsMessenger(ms []*content.Messenger, m *content.Messenger) bool {
 // table aligned with spaces in the plain body.
 func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messenger) Reply {
 	t := ls.table
-	o := newOut(ls.lang, prefix, 4096)
+	// Size both bodies up front: growing a builder copies it.
+	htmlSize, lineWidth := t.size+256, t.width0+1
+	for _, m := range ms {
+		htmlSize += t.colLen[m.ID]
+	}
+	// Widths of the plain-text columns.
+	var widthBuf [maxCompare]int
+	widths := widthBuf[:len(ms)]
+	var colBuf [maxCompare][]cell
+	cols := colBuf[:len(ms)]
+	for j, m := range ms {
+		cols[j] = t.cols[m.ID]
+		widths[j] = utf8.RuneCountInString(m.Name)
+		for _, c := range cols[j] {
+			widths[j] = max(widths[j], c.width)
+		}
+		lineWidth += widths[j] + 2
+	}
+	o := out{lang: ls.lang, prefix: prefix,
+		p: make([]byte, 0, len(t.rows)*2*lineWidth+t.size),
+		h: make([]byte, 0, htmlSize)}
 	for i, m := range ms {
 		if i > 0 {
 			o.text(" vs ")
@@ -217,92 +254,65 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 	}
 	o.raw("\n\n", "")
 
-	// Widths of the plain-text columns.
-	var widthBuf [maxCompare]int
-	widths := widthBuf[:len(ms)]
-	cols := make([][]cell, len(ms))
-	for j, m := range ms {
-		cols[j] = t.cols[m.ID]
-		widths[j] = utf8.RuneCountInString(m.Name)
-		for _, c := range cols[j] {
-			widths[j] = max(widths[j], c.width)
-		}
-	}
-
-	// Each plain-text line is built in line, then written without the
-	// padding at its end.
-	line := make([]byte, 0, 256)
+	// Lines are padded as they are written; flush drops the padding at
+	// the end of the line, which stops at the previous newline.
 	flush := func() {
-		for len(line) > 0 && line[len(line)-1] == ' ' {
-			line = line[:len(line)-1]
+		for len(o.p) > 0 && o.p[len(o.p)-1] == ' ' {
+			o.p = o.p[:len(o.p)-1]
 		}
-		o.p.Write(line)
-		o.p.WriteByte('\n')
-		line = line[:0]
+		o.p = append(o.p, '\n')
 	}
 
-	o.h.WriteString("<table><thead><tr><th></th>")
-	line = pad(line, "", t.width0)
+	o.h = append(o.h, "<table><thead><tr><th></th>"...)
+	o.p = pad(o.p, "", t.width0)
 	for j, m := range ms {
-		line = append(line, "  "...)
-		line = pad(line, m.Name, widths[j])
-		o.h.WriteString("<th>")
+		o.p = append(o.p, "  "...)
+		o.p = pad(o.p, m.Name, widths[j])
+		o.h = append(o.h, "<th>"...)
 		o.esc(m.Name)
-		o.h.WriteString("</th>")
+		o.h = append(o.h, "</th>"...)
 	}
-	o.h.WriteString("</tr></thead><tbody>")
+	o.h = append(o.h, "</tr></thead><tbody>"...)
 	flush()
 
 	for i, r := range t.rows {
-		o.h.WriteString("<tr><td>")
+		o.h = append(o.h, r.html...)
 		if r.section {
-			o.h.WriteString("<b><i>")
-			o.esc(r.label)
-			o.h.WriteString("</i></b></td>")
 			for range ms {
-				o.h.WriteString("<td></td>")
+				o.h = append(o.h, "<td></td>"...)
 			}
-			o.h.WriteString("</tr>")
-			line = append(line, r.label...)
+			o.h = append(o.h, "</tr>"...)
+			o.p = append(o.p, r.label...)
 			flush()
 			continue
-		}
-		if r.short == "" {
-			o.h.WriteString("<b>")
-			o.esc(r.label)
-			o.h.WriteString("</b></td>")
-		} else {
-			// A criterion: a sentence, not a field name.
-			o.esc(r.label)
-			o.h.WriteString("</td>")
 		}
 		height := 1
 		for j := range ms {
 			c := &cols[j][i]
 			height = max(height, len(c.lines))
-			o.h.WriteString("<td>")
-			o.h.WriteString(c.html)
-			o.h.WriteString("</td>")
+			o.h = append(o.h, "<td>"...)
+			o.h = append(o.h, c.html...)
+			o.h = append(o.h, "</td>"...)
 		}
-		o.h.WriteString("</tr>")
+		o.h = append(o.h, "</tr>"...)
 		for k := range height {
 			label := ""
 			if k == 0 {
 				label = r.plainLabel()
 			}
-			line = pad(line, label, t.width0)
+			o.p = pad(o.p, label, t.width0)
 			for j := range ms {
-				line = append(line, "  "...)
+				o.p = append(o.p, "  "...)
 				text := ""
 				if c := &cols[j][i]; k < len(c.lines) {
 					text = c.lines[k]
 				}
-				line = pad(line, text, widths[j])
+				o.p = pad(o.p, text, widths[j])
 			}
 			flush()
 		}
 	}
-	o.h.WriteString("</tbody></table>")
+	o.h = append(o.h, "</tbody></table>"...)
 
 	// The plain table numbers the criteria; spell them out below it.
 	legend := false
@@ -311,13 +321,13 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 			continue
 		}
 		if !legend {
-			o.p.WriteByte('\n')
+			o.p = append(o.p, '\n')
 			legend = true
 		}
-		o.p.WriteString(r.short)
-		o.p.WriteString(colonPlain(ls.lang))
-		o.p.WriteString(r.label)
-		o.p.WriteByte('\n')
+		o.p = append(o.p, r.short...)
+		o.p = append(o.p, colonPlain(ls.lang)...)
+		o.p = append(o.p, r.label...)
+		o.p = append(o.p, '\n')
 	}
 	o.raw("\n", "")
 	o.tr(kDetails)

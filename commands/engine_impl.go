@@ -100,34 +100,41 @@ type call struct {
 }
 
 // out starts an answer in the call's language and prefix.
-func (c *call) out(size int) *out { return newOut(c.lang, c.prefix, size) }
+func (c *call) out(size int) out { return newOut(c.lang, c.prefix, size) }
 
 // cached serves an answer rendered once per content set, with the room's
 // prefix put in.
-func (c *call) cached(r Reply) Reply { return withPrefix(r, c.prefix) }
+func (c *call) cached(k kept) Reply {
+	if c.prefix == c.st.opts.prefix {
+		return k.ready
+	}
+	return withPrefix(k.marked, c.prefix)
+}
 
 // Handle answers req. ok is false when the line is not addressed to the bot,
 // which then stays silent.
 func (e *Engine) Handle(ctx context.Context, req Request) (reply Reply, ok bool) {
-	st := e.st.Load()
-	c := &call{ctx: ctx, st: st, room: req.Room}
+	var settings Settings
 	if req.Room != nil {
-		c.settings = req.Room.Settings()
+		settings = req.Room.Settings()
 	}
-	c.lang = c.settings.Language
+	prefix := settings.Prefix
+	if !ValidPrefix(prefix) {
+		prefix = e.opts.prefix
+	}
+	// Most lines in a room are not for the bot: decide that before any work.
+	p := parse(req.Text, prefix, req.BotNames, req.Direct)
+	if p.via == viaNone {
+		return Reply{}, false
+	}
+	st := e.st.Load()
+	c := &call{ctx: ctx, st: st, room: req.Room, settings: settings, prefix: prefix}
+	c.lang = settings.Language
 	if c.lang != content.EN && c.lang != content.FR {
 		c.lang = e.opts.lang
 	}
 	c.ls = st.lang(c.lang)
-	c.prefix = c.settings.Prefix
-	if !ValidPrefix(c.prefix) {
-		c.prefix = e.opts.prefix
-	}
 
-	p := parse(req.Text, c.prefix, req.BotNames, req.Direct)
-	if p.via == viaNone {
-		return Reply{}, false
-	}
 	// In a room, "!" is shared with other bots and with exclamations: stay
 	// silent unless the word is ours, or nearly ours.
 	quiet := p.via == viaPrefix && !req.Direct || p.via == viaNameWeak

@@ -81,9 +81,9 @@ func (st *state) renderHelp(lang content.Lang) Reply {
 // and what the arguments may be.
 func (st *state) renderHelpCmd(lang content.Lang, c *Command) Reply {
 	o := newOut(lang, prefixMark, 1024)
-	o.h.WriteString("<b>")
+	o.h = append(o.h, "<b>"...)
 	o.cmd(usage(c, lang))
-	o.h.WriteString("</b>")
+	o.h = append(o.h, "</b>"...)
 	o.dash()
 	o.t(c.Desc)
 	o.nl()
@@ -133,7 +133,7 @@ func (st *state) renderHelpCmd(lang content.Lang, c *Command) Reply {
 		o.eul()
 	case "set", "settings":
 		o.head(kSettingsList)
-		settingsList(o, nil, st.opts)
+		settingsList(&o, nil, st.opts)
 		if c.Name == "set" {
 			o.tr(kNeedsPower)
 		}

@@ -91,7 +91,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 			o.li()
 			o.bold(m.Name)
 			o.dash()
-			statusLine(o, m)
+			statusLine(&o, m)
 			if best := len(st.set.Criteria.BestCase); best > 0 {
 				o.semi()
 				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
@@ -123,7 +123,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 				if len(l.Failed) > 0 {
 					o.semi()
 				}
-				statusLine(o, l.Messenger)
+				statusLine(&o, l.Messenger)
 			}
 			o.eli()
 		}
@@ -136,7 +136,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 		o.nl()
 		o.tr(kNeedsAre)
 		o.colon()
-		needList(o)
+		needList(&o)
 	}
 	return o.reply()
 }
@@ -167,7 +167,7 @@ func (c *call) unknownNeed(name string) Reply {
 	o.nl()
 	o.tr(kNeedsAre)
 	o.colon()
-	needList(o)
+	needList(&o)
 	return o.reply()
 }
 

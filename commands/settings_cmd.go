@@ -9,7 +9,7 @@ import (
 func runSettings(c *call) (Reply, bool) {
 	o := c.out(1024)
 	o.bold(tr(c.lang, kSettingsTitle))
-	settingsList(o, &c.settings, c.st.opts)
+	settingsList(&o, &c.settings, c.st.opts)
 	o.tr(kChangeOne)
 	o.colon()
 	o.cmd(usage(byName["set"], c.lang))
@@ -64,7 +64,7 @@ func runSet(c *call) (Reply, bool) {
 	if len(c.args) == 1 {
 		// "set language": say what it is and what it may be.
 		o := c.out(512)
-		settingLine(o, d, c.settings)
+		settingLine(&o, d, c.settings)
 		return o.reply(), false
 	}
 	raw := joinArgs(c.args[1:])
@@ -75,7 +75,7 @@ func runSet(c *call) (Reply, bool) {
 		o.text(" ")
 		o.text(trf(c.lang, kBadValue, d.Name(c.lang)))
 		o.nl()
-		settingLine(o, d, c.settings)
+		settingLine(&o, d, c.settings)
 		return o.reply(), true
 	}
 	return c.apply(d, value)

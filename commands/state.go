@@ -27,17 +27,23 @@ type state struct {
 // langState holds the answers rendered in one language.
 type langState struct {
 	lang     content.Lang
-	cards    map[string]Reply // messenger id → card
-	list     Reply
-	networks Reply
-	network  map[string]Reply // network type id → its part of networks
-	criteria Reply
-	about    Reply
-	general  Reply // recommend without needs
-	help     Reply
-	helpCmd  map[*Command]Reply
+	cards    map[string]kept // messenger id → card
+	list     kept
+	networks kept
+	network  map[string]kept // network type id → its part of networks
+	criteria kept
+	about    kept
+	general  kept // recommend without needs
+	help     kept
+	helpCmd  map[*Command]kept
 	table    *compareTable
 }
+
+// kept is an answer rendered once: with prefixMark for any room, and ready
+// to send for the rooms that keep the default prefix, nearly all of them.
+type kept struct{ marked, ready Reply }
+
+func (st *state) keep(r Reply) kept { return kept{r, withPrefix(r, st.opts.prefix)} }
 
 func newState(set *content.Set, opts *options) *state {
 	st := &state{
@@ -83,26 +89,26 @@ func (st *state) lang(l content.Lang) *langState {
 func (st *state) render(lang content.Lang) langState {
 	ls := langState{
 		lang:    lang,
-		cards:   make(map[string]Reply, len(st.set.Messengers)),
-		network: make(map[string]Reply, len(st.set.Networks)),
-		helpCmd: make(map[*Command]Reply, len(commandList)),
+		cards:   make(map[string]kept, len(st.set.Messengers)),
+		network: make(map[string]kept, len(st.set.Networks)),
+		helpCmd: make(map[*Command]kept, len(commandList)),
 	}
 	for _, m := range st.set.Messengers {
 		o := newOut(lang, prefixMark, 2048)
-		st.card(o, m)
-		ls.cards[m.ID] = o.reply()
+		st.card(&o, m)
+		ls.cards[m.ID] = st.keep(o.reply())
 	}
-	ls.list = st.renderList(lang)
-	ls.networks = st.renderNetworks(lang, nil)
+	ls.list = st.keep(st.renderList(lang))
+	ls.networks = st.keep(st.renderNetworks(lang, nil))
 	for _, n := range st.set.Networks {
-		ls.network[n.ID] = st.renderNetworks(lang, n)
+		ls.network[n.ID] = st.keep(st.renderNetworks(lang, n))
 	}
-	ls.criteria = st.renderCriteria(lang)
-	ls.about = st.renderAbout(lang)
-	ls.general = st.renderRecommend(lang, prefixMark, nil)
-	ls.help = st.renderHelp(lang)
+	ls.criteria = st.keep(st.renderCriteria(lang))
+	ls.about = st.keep(st.renderAbout(lang))
+	ls.general = st.keep(st.renderRecommend(lang, prefixMark, nil))
+	ls.help = st.keep(st.renderHelp(lang))
 	for _, c := range commandList {
-		ls.helpCmd[c] = st.renderHelpCmd(lang, c)
+		ls.helpCmd[c] = st.keep(st.renderHelpCmd(lang, c))
 	}
 	ls.table = st.compareTable(lang)
 	return ls
