@@ -24,16 +24,23 @@ func runChanges(c *call) (Reply, bool) {
 			return c.usageError(kChangesCount, strconv.Itoa(maxChanges))
 		}
 	}
-	all := c.st.set.Changes
-	o := c.out(2048)
-	o.bold(trf(c.lang, kLatestChanges, strconv.Itoa(min(n, len(all))), strconv.Itoa(len(all))))
+	// ls.changes[i] shows i+1 entries; asking for more than there are
+	// shows them all.
+	return c.cached(c.ls.changes[min(n, len(c.ls.changes))-1]), false
+}
+
+// renderChanges is the changes answer with the newest n entries.
+func (st *state) renderChanges(lang content.Lang, n int) Reply {
+	all := st.set.Changes
+	o := newOut(lang, prefixMark, 2048)
+	o.bold(trf(lang, kLatestChanges, strconv.Itoa(min(n, len(all))), strconv.Itoa(len(all))))
 	if len(all) == 0 {
 		o.nl()
 		o.tr(kNothingYet)
-		return o.reply(), false
+		return o.reply()
 	}
 	changeList(&o, all[:min(n, len(all))])
-	return o.reply(), false
+	return o.reply()
 }
 
 // changeList writes change-log entries, in the order given.

@@ -51,7 +51,7 @@ func runRecommend(c *call) (Reply, bool) {
 		}
 		i += k
 	}
-	return c.st.renderRecommend(c.lang, c.prefix, needs), false
+	return c.st.renderRecommend(c.ls, c.prefix, needs), false
 }
 
 func containsNeed(ns []*content.Need, n *content.Need) bool {
@@ -63,10 +63,35 @@ func containsNeed(ns []*content.Need, n *content.Need) bool {
 	return false
 }
 
+// recommendFrags renders the pieces of recommend that do not depend on the
+// needs asked for.
+func (st *state) recommendFrags(ls *langState) {
+	lang := ls.lang
+	ls.fit = make(map[string]frag, len(st.set.Messengers))
+	ls.status = make(map[string]frag, len(st.set.Messengers))
+	ls.fails = make(map[*content.Need]frag, len(content.Needs))
+	for _, m := range st.set.Messengers {
+		ls.status[m.ID] = fragment(lang, func(o *out) { statusLine(o, m) })
+		ls.fit[m.ID] = fragment(lang, func(o *out) {
+			statusLine(o, m)
+			if best := len(st.set.Criteria.BestCase); best > 0 {
+				o.semi()
+				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
+			}
+			o.text(". ")
+			o.t(m.Summary.Text)
+		})
+	}
+	for _, n := range content.Needs {
+		ls.fails[n] = fragment(lang, func(o *out) { o.t(n.Fails) })
+	}
+}
+
 // renderRecommend answers recommend: the messengers that meet every need,
 // best first, each with why, and those left out with the needs they miss.
 // Without needs it is the general recommendation.
-func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*content.Need) Reply {
+func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.Need) Reply {
+	lang := ls.lang
 	fit, left := st.set.Recommend(needs)
 	o := newOut(lang, prefix, 2048)
 	if len(needs) == 0 {
@@ -91,13 +116,7 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 			o.li()
 			o.bold(m.Name)
 			o.dash()
-			statusLine(&o, m)
-			if best := len(st.set.Criteria.BestCase); best > 0 {
-				o.semi()
-				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
-			}
-			o.text(". ")
-			o.t(m.Summary.Text)
+			o.frag(ls.fit[m.ID])
 			o.eli()
 		}
 		o.eul()
@@ -117,13 +136,13 @@ func (st *state) renderRecommend(lang content.Lang, prefix string, needs []*cont
 				if i > 0 {
 					o.semi()
 				}
-				o.t(n.Fails)
+				o.frag(ls.fails[n])
 			}
 			if l.Messenger.Status == content.NotRecommended {
 				if len(l.Failed) > 0 {
 					o.semi()
 				}
-				statusLine(&o, l.Messenger)
+				o.frag(ls.status[l.Messenger.ID])
 			}
 			o.eli()
 		}

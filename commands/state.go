@@ -36,8 +36,25 @@ type langState struct {
 	general  kept // recommend without needs
 	help     kept
 	helpCmd  map[*Command]kept
+	changes  []kept // changes N, for N from 1 to the number of entries (at least 1)
 	table    *compareTable
+	fit      map[string]frag // recommend: messenger id → why it fits (status, best case, summary)
+	status   map[string]frag // messenger id → its status line
+	fails    map[*content.Need]frag
 }
+
+// frag is a piece of an answer rendered once, in both bodies.
+type frag struct{ p, h string }
+
+// fragment renders a piece with write.
+func fragment(lang content.Lang, write func(o *out)) frag {
+	o := newOut(lang, prefixMark, 256)
+	write(&o)
+	return frag{string(o.p), string(o.h)}
+}
+
+// frag writes a piece rendered once.
+func (o *out) frag(f frag) { o.raw(f.p, f.h) }
 
 // kept is an answer rendered once: with prefixMark for any room, and ready
 // to send for the rooms that keep the default prefix, nearly all of them.
@@ -105,12 +122,16 @@ func (st *state) render(lang content.Lang) langState {
 	}
 	ls.criteria = st.keep(st.renderCriteria(lang))
 	ls.about = st.keep(st.renderAbout(lang))
-	ls.general = st.keep(st.renderRecommend(lang, prefixMark, nil))
+	st.recommendFrags(&ls)
+	ls.general = st.keep(st.renderRecommend(&ls, prefixMark, nil))
 	ls.help = st.keep(st.renderHelp(lang))
 	for _, c := range commandList {
 		ls.helpCmd[c] = st.keep(st.renderHelpCmd(lang, c))
 	}
 	ls.table = st.compareTable(lang)
+	for n := 1; n == 1 || n <= min(len(st.set.Changes), maxChanges); n++ {
+		ls.changes = append(ls.changes, st.keep(st.renderChanges(lang, n)))
+	}
 	return ls
 }
 
