@@ -148,7 +148,7 @@ func (b *Bot) connect(ctx context.Context) error {
 	cli.DefaultHTTPRetries = httpRetries
 	cli.DefaultHTTPBackoff = httpBackoff
 	b.syncer = newSyncer(b.log.With().Str("component", "sync").Logger(), b.obs)
-	b.syncer.FilterJSON = &mautrix.Filter{Room: &mautrix.RoomFilter{Timeline: &mautrix.FilterPart{Limit: 100}}}
+	b.syncer.FilterJSON = &mautrix.Filter{Room: &mautrix.RoomFilter{Timeline: &mautrix.FilterPart{Limit: syncTimelineLimit}}}
 	cli.Syncer = b.syncer
 
 	stateStore := sqlstatestore.NewSQLStateStore(b.db, dbutil.ZeroLogger(b.log.With().Str("db_section", "matrix_state").Logger()), false)

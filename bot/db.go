@@ -78,6 +78,7 @@ func (t stateTable) put(ctx context.Context, key, value string) error {
 type answeredTable struct{ db *dbutil.Database }
 
 const (
+	hasAnsweredQuery     = `SELECT EXISTS(SELECT 1 FROM answered_event WHERE event_id=$1)`
 	claimAnsweredQuery   = `INSERT INTO answered_event (event_id, answered_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`
 	unclaimAnsweredQuery = `DELETE FROM answered_event WHERE event_id=$1`
 	pruneAnsweredQuery   = `DELETE FROM answered_event WHERE answered_at < $1`
@@ -86,6 +87,15 @@ const (
 // answeredKeep is how long answered IDs are kept: far longer than any
 // batch can be fetched twice.
 const answeredKeep = 14 * 24 * time.Hour
+
+// has reports whether eventID was answered.
+func (t answeredTable) has(ctx context.Context, eventID string) (bool, error) {
+	var done bool
+	if err := t.db.QueryRow(ctx, hasAnsweredQuery, eventID).Scan(&done); err != nil {
+		return false, fmt.Errorf("checking answered event: %w", err)
+	}
+	return done, nil
+}
 
 // claim records eventID as answered and reports whether it was new.
 func (t answeredTable) claim(ctx context.Context, eventID string) (bool, error) {

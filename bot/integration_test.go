@@ -487,3 +487,55 @@ func counterValue(c prometheus.Counter) float64 {
 	_ = c.Write(&m)
 	return m.GetCounter().GetValue()
 }
+
+// TestRestartBusyRoom: more messages arrived while the bot was down than
+// one sync returns (a limited timeline); the commands among them are all
+// answered, once.
+func TestRestartBusyRoom(t *testing.T) {
+	needHomeserver(t)
+	old := syncTimelineLimit
+	syncTimelineLimit = 3
+	t.Cleanup(func() { syncTimelineLimit = old })
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+	before := u.say(room, "!help")
+	u.waitAnswer(tb.userID, before)
+
+	tb.stop()
+	// Notices fill the timeline without being commands (in a two-member
+	// room any text is one).
+	var cmds []id.EventID
+	for range 4 {
+		cmds = append(cmds, u.say(room, "!help"))
+		for range 2 {
+			u.send(room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "filler"})
+		}
+	}
+	tb.start()
+	for _, c := range cmds {
+		u.waitAnswer(tb.userID, c)
+	}
+	time.Sleep(waitQuiet)
+	for i, c := range append([]id.EventID{before}, cmds...) {
+		if n := u.countAnswers(room, tb.userID, c); n != 1 {
+			t.Errorf("command %d answered %d times, want once", i, n)
+		}
+	}
+}
+
+// TestEncryptedRoomWithoutEncryption: a bot with encryption off says it
+// cannot read an encrypted room instead of staying silent.
+func TestEncryptedRoomWithoutEncryption(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+	cmd := u.say(room, "!help")
+	u.waitEvent("the cannot-read notice", waitLong, func(evt *event.Event) bool {
+		m := evt.Content.AsMessage()
+		return evt.Sender == tb.userID && m.RelatesTo.GetReplyTo() == cmd && m.Body == noEncryption.EN
+	})
+}
