@@ -2,8 +2,11 @@ package commands
 
 import "github.com/guidebot/guidebot/content"
 
-// privacyGuides is the page the recommendations follow.
-const privacyGuides content.URL = "https://www.privacyguides.org/en/real-time-communication/"
+// privacyGuides is the page the recommendations follow, in each language.
+var privacyGuides = content.Text{
+	EN: "https://www.privacyguides.org/en/real-time-communication/",
+	FR: "https://www.privacyguides.org/fr/real-time-communication/",
+}
 
 func runAbout(c *call) (Reply, bool) { return c.cached(c.ls.about), false }
 
@@ -26,7 +29,7 @@ func (st *state) renderAbout(lang content.Lang) Reply {
 	}
 	o.nl()
 	o.label(kSources)
-	o.link("Privacy Guides", privacyGuides, true)
+	o.link("Privacy Guides", content.URL(privacyGuides.In(lang)), true)
 	o.text(", ")
 	o.tr(kEachFactSource)
 	o.nl()

@@ -19,7 +19,7 @@ func (st *state) card(o *out, m *content.Messenger) {
 	o.gap()
 
 	o.label(kStatus)
-	statusLine(o, m)
+	st.statusLine(o, m)
 	o.nl()
 	if steps := statusSteps(m); len(steps) > 1 {
 		o.label(kHistory)
@@ -140,15 +140,20 @@ func (st *state) card(o *out, m *content.Messenger) {
 }
 
 // statusLine writes the messenger's status with the date and reason of the
-// change that gave it.
-func statusLine(o *out, m *content.Messenger) {
+// change that gave it. A status held since the oldest page version the
+// history tracks is only known to hold "at least since" then.
+func (st *state) statusLine(o *out, m *content.Messenger) {
 	o.tr(statusKey(m.Status))
 	h := currentStatus(m)
 	if h == nil {
 		return
 	}
 	o.text(" ")
-	o.tr(kSince)
+	if h == &m.StatusHistory[0] && !h.Date.After(st.trackStart) {
+		o.tr(kAtLeastSince)
+	} else {
+		o.tr(kSince)
+	}
 	o.text(" ")
 	o.text(h.Date.String())
 	if r := h.Reason.In(o.lang); r != "" && m.Status != content.Recommended {

@@ -30,6 +30,7 @@ const (
 	kStatus
 	kHistory
 	kSince
+	kAtLeastSince
 	kRemoved
 	kNetwork
 	kOwnDesign
@@ -175,6 +176,7 @@ var catalog = [nKeys]content.Text{
 	kIdNone:           {EN: "none", FR: "aucun"},
 	kStatus:           {EN: "Status", FR: "Statut"},
 	kHistory:          {EN: "History", FR: "Historique"},
+	kAtLeastSince:     {EN: "at least since", FR: "au moins depuis le"},
 	kSince:            {EN: "since", FR: "depuis le"},
 	kRemoved:          {EN: "removed", FR: "retirée le"},
 	kNetwork:          {EN: "Network", FR: "Réseau"},

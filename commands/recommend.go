@@ -71,9 +71,9 @@ func (st *state) recommendFrags(ls *langState) {
 	ls.status = make(map[string]frag, len(st.set.Messengers))
 	ls.fails = make(map[*content.Need]frag, len(content.Needs))
 	for _, m := range st.set.Messengers {
-		ls.status[m.ID] = fragment(lang, func(o *out) { statusLine(o, m) })
+		ls.status[m.ID] = fragment(lang, func(o *out) { st.statusLine(o, m) })
 		ls.fit[m.ID] = fragment(lang, func(o *out) {
-			statusLine(o, m)
+			st.statusLine(o, m)
 			if best := len(st.set.Criteria.BestCase); best > 0 {
 				o.semi()
 				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))

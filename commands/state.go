@@ -3,6 +3,7 @@ package commands
 import (
 	"html"
 	"strings"
+	"time"
 
 	"github.com/guidebot/guidebot/content"
 )
@@ -21,7 +22,10 @@ type state struct {
 	ascii    bool                          // every key of names is ASCII: suggest may skip Resolve
 	nets     map[string]*content.NetworkType
 	netNames map[string]*content.NetworkType // folded id, names, aliases → network type
-	langs    [2]langState
+	// trackStart is the oldest date in any status history: the first page
+	// version tracked, before which nothing is known.
+	trackStart time.Time
+	langs      [2]langState
 }
 
 // langState holds the answers rendered in one language.
@@ -70,6 +74,13 @@ func newState(set *content.Set, opts *options) *state {
 		ascii:    true,
 		nets:     make(map[string]*content.NetworkType),
 		netNames: make(map[string]*content.NetworkType),
+	}
+	for _, m := range set.Messengers {
+		if len(m.StatusHistory) > 0 {
+			if d := m.StatusHistory[0].Date.Time; st.trackStart.IsZero() || d.Before(st.trackStart) {
+				st.trackStart = d
+			}
+		}
 	}
 	// The same keys as content's own index, so that find agrees with Resolve.
 	for _, m := range set.Messengers {
