@@ -18,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 	"maunium.net/go/mautrix/sqlstatestore"
 
+	"github.com/guidebot/guidebot/bot/announce"
 	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -47,6 +48,9 @@ type Bot struct {
 	store  *deferredSyncStore
 
 	obs           observer
+	announcer     *announce.Announcer
+	loadContent   func() (*content.Set, error)
+	reload        <-chan struct{}
 	botNames      []string
 	flood         *floodLimiter
 	undecryptable *noticeLimiter
@@ -64,6 +68,11 @@ type Options struct {
 	// Metrics and Health, when set, are kept up to date (SPEC §8).
 	Metrics *metrics.Metrics
 	Health  *metrics.Health
+	// LoadContent reloads the content (content.dir) on the announcement
+	// schedule and on Reload; nil reloads the built-in content.
+	LoadContent func() (*content.Set, error)
+	// Reload triggers a reload and announcement run at once (SIGHUP).
+	Reload <-chan struct{}
 }
 
 // New prepares a bot; nothing touches the network or the database until Run.
@@ -79,6 +88,8 @@ func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		log:           log,
 		engine:        opts.Engine,
 		obs:           observer{m: opts.Metrics, h: opts.Health},
+		loadContent:   opts.LoadContent,
+		reload:        opts.Reload,
 		flood:         newFloodLimiter(floodMax, floodWindow),
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},
@@ -107,6 +118,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer b.close()
 	b.log.Info().Stringer("user_id", b.client.UserID).Stringer("device_id", b.client.DeviceID).
 		Bool("encryption", b.crypto != nil).Msg("Connected, syncing")
+	// The announcer stops with ctx; wait for it before the database closes.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.runAnnouncements(ctx, b.reload, b.loadContent) }()
+	defer wg.Wait()
 	return b.syncLoop(ctx)
 }
 
@@ -122,6 +138,9 @@ func (b *Bot) start(ctx context.Context) error {
 	}
 	b.settings = newSettingsTable(b.db, b.cfg.Bot)
 	if err = b.settings.load(ctx); err != nil {
+		return err
+	}
+	if err = b.setupAnnouncements(ctx); err != nil {
 		return err
 	}
 	if err = b.connect(ctx); err != nil {

@@ -103,6 +103,7 @@ type testBot struct {
 	bot     *Bot
 	metrics *metrics.Metrics
 	health  *metrics.Health
+	opts    Options // what start passes to New, besides metrics
 	cancel  context.CancelFunc
 	done    chan error
 }
@@ -146,7 +147,9 @@ func newTestBot(t *testing.T, opts ...botOption) *testBot {
 func (tb *testBot) start() {
 	tb.t.Helper()
 	tb.metrics, tb.health = metrics.New(), metrics.NewHealth()
-	b, err := New(tb.cfg, testLogger(tb.t, "bot"), Options{Metrics: tb.metrics, Health: tb.health})
+	opts := tb.opts
+	opts.Metrics, opts.Health = tb.metrics, tb.health
+	b, err := New(tb.cfg, testLogger(tb.t, "bot"), opts)
 	if err != nil {
 		tb.t.Fatal(err)
 	}

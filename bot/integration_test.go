@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -538,4 +540,65 @@ func TestEncryptedRoomWithoutEncryption(t *testing.T) {
 		m := evt.Content.AsMessage()
 		return evt.Sender == tb.userID && m.RelatesTo.GetReplyTo() == cmd && m.Body == noEncryption.EN
 	})
+}
+
+// TestAnnouncements: a subscribed room gets a new change-log entry once,
+// after a reload; a room that did not subscribe gets nothing.
+func TestAnnouncements(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, func(c *Config) { c.Announcements.Schedule = "" })
+	next := *content.Builtin()
+	entry := &content.Change{
+		ID:   "test-entry",
+		Date: content.Date{Time: time.Now().AddDate(1, 0, 0).Truncate(24 * time.Hour)},
+		Text: content.Text{EN: "Test messenger added for the announcement test", FR: "Messagerie de test ajoutée"},
+	}
+	next.Changes = append([]*content.Change{entry}, next.Changes...)
+	var current atomic.Pointer[content.Set]
+	current.Store(content.Builtin())
+	reload := make(chan struct{})
+	tb.opts.LoadContent = func() (*content.Set, error) { return current.Load(), nil }
+	tb.opts.Reload = reload
+	tb.start()
+	u := newTestUser(t, false)
+	subscribed := u.createRoom(tb.userID, false, false)
+	quiet := u.createRoom(tb.userID, false, false)
+	r := &matrixRoom{bot: tb.bot, id: subscribed, sender: u.client.UserID}
+	if err := r.SetSetting(context.Background(), SettingAnnouncements, "on"); err != nil {
+		t.Fatal(err)
+	}
+
+	poke := func() {
+		select {
+		case reload <- struct{}{}:
+		case <-time.After(waitLong):
+			t.Fatal("the announcer did not take the reload")
+		}
+	}
+	poke() // same content: nothing to announce
+	current.Store(&next)
+	poke()
+	evt := u.waitEvent("the announcement", waitLong, func(evt *event.Event) bool {
+		return evt.Sender == tb.userID && evt.RoomID == subscribed && strings.Contains(evt.Content.AsMessage().Body, entry.Text.EN)
+	})
+	if m := evt.Content.AsMessage(); m.MsgType != event.MsgNotice || m.FormattedBody == "" || m.RelatesTo != nil {
+		t.Errorf("announcement = %+v, want an m.notice with HTML and no relation", m)
+	}
+	poke() // again: already sent
+	time.Sleep(waitQuiet)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := 0
+	for _, evt := range u.events {
+		if evt.Sender == tb.userID && strings.Contains(evt.Content.AsMessage().Body, entry.Text.EN) {
+			if evt.RoomID != subscribed {
+				t.Error("a room that did not subscribe got the announcement")
+			}
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d announcements, want 1", n)
+	}
+	_ = quiet
 }

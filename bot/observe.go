@@ -57,3 +57,13 @@ func (o observer) joinedRoomsAdd(d int) {
 		o.m.JoinedRooms.Add(float64(d))
 	}
 }
+
+func (o observer) announcement(ok bool) {
+	if o.m != nil {
+		outcome := "sent"
+		if !ok {
+			outcome = "failed"
+		}
+		o.m.Announcements.WithLabelValues(outcome).Inc()
+	}
+}

@@ -110,6 +110,19 @@ func (t *settingsTable) raw(room id.RoomID, key string) string {
 	return t.rooms[room][key]
 }
 
+// withValue lists the rooms where key is set to value.
+func (t *settingsTable) withValue(key, value string) []id.RoomID {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var rooms []id.RoomID
+	for room, kv := range t.rooms {
+		if kv[key] == value {
+			rooms = append(rooms, room)
+		}
+	}
+	return rooms
+}
+
 // set stores one value: the database first, so the cache never holds
 // something a restart would lose.
 func (t *settingsTable) set(ctx context.Context, room id.RoomID, key, value string) error {
@@ -173,6 +186,11 @@ func (r *matrixRoom) Settings() commands.Settings { return r.bot.settings.get(r.
 func (r *matrixRoom) SetSetting(ctx context.Context, key, value string) error {
 	if err := validSetting(key, value); err != nil {
 		return err
+	}
+	if key == SettingAnnouncements && value == "on" && r.bot.settings.raw(r.id, key) != "on" {
+		if err := r.bot.subscribed(ctx, r.id); err != nil {
+			return err
+		}
 	}
 	return r.bot.settings.set(ctx, r.id, key, value)
 }

@@ -56,7 +56,27 @@ func runCmd(args []string) int {
 	lang, _ := content.ParseLang(cfg.Bot.DefaultLanguage)
 	engine := commands.New(set, commands.WithVersion(version, commit), commands.WithDefaults(lang, cfg.Bot.Prefix))
 	m, health := metrics.New(), metrics.NewHealth()
-	b, err := bot.New(cfg, log, bot.Options{Engine: engine, Metrics: m, Health: health})
+	load := func() (*content.Set, error) { return content.Builtin(), nil }
+	if cfg.Content.Dir != "" {
+		load = func() (*content.Set, error) { return content.LoadDir(cfg.Content.Dir) }
+	}
+	// SIGHUP reloads the content and announces what changed, at once.
+	reload := make(chan struct{}, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is already waiting
+			}
+		}
+	}()
+	b, err := bot.New(cfg, log, bot.Options{
+		Engine: engine, Metrics: m, Health: health,
+		LoadContent: load, Reload: reload,
+	})
 	if err != nil {
 		log.Error().Err(err).Msg("Invalid configuration")
 		return 1
