@@ -253,7 +253,7 @@ var catalog = [nKeys]content.Text{
 	kAboutHelp:        {EN: "Commands", FR: "Commandes"},
 	kHelpTitle:        {EN: "Commands", FR: "Commandes"},
 	kHelpAdmin:        {EN: "Room settings", FR: "Paramètres du salon"},
-	kHelpAddress:      {EN: "Commands also work after my name (name: help), and in a direct message without the prefix, where a messenger's name alone is enough.", FR: "Les commandes marchent aussi après mon nom (nom: aide) et, en message direct, sans préfixe ; le nom d'une messagerie y suffit."},
+	kHelpAddress:      {EN: "You can also address me by name, as in “guidebot: help”. In a direct message the prefix is optional, and a messenger's name alone is enough.", FR: "Vous pouvez aussi m'appeler par mon nom, comme dans « guidebot: aide ». En message direct, le préfixe est facultatif et le nom d'une messagerie suffit."},
 	kHelpMore:         {EN: "Usage and example of one command", FR: "Usage et exemple d'une commande"},
 	kCommandArg:       {EN: "COMMAND", FR: "COMMANDE"},
 	kAlso:             {EN: "Also", FR: "Aussi"},

@@ -78,7 +78,6 @@ func (o *out) wrap(open, s, close string) {
 }
 
 func (o *out) bold(s string) { o.wrap("<b>", s, "</b>") }
-func (o *out) ital(s string) { o.wrap("<i>", s, "</i>") }
 
 // code writes something to type, such as a command: as is in plain text.
 func (o *out) code(s string) { o.wrap("<code>", s, "</code>") }
