@@ -1,0 +1,165 @@
+package commands
+
+import (
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/guidebot/guidebot/content"
+)
+
+// compareTable is every messenger's column of the comparison, rendered once
+// per content set and language; compare only picks and lays out columns.
+type compareTable struct {
+	rows   []cmpRow
+	cols   map[string][]cell // messenger id → one cell per row
+	width0 int               // the widest plain-text row label
+	size   int               // bytes of the row labels' HTML and legend, to size the answer
+	colLen map[string]int    // messenger id → bytes of its cells' HTML
+}
+
+// cmpRow is one criterion of the comparison.
+type cmpRow struct {
+	label   string // the row's label; HTML, and plain text unless short is set
+	html    string // the label escaped, with its cell markup
+	short   string // plain-text label for a criterion too long for a table row
+	section bool   // a heading row, without cells
+}
+
+// cell is one messenger's answer to one criterion.
+type cell struct {
+	lines []string // plain-text lines
+	html  string   // escaped lines joined with <br>
+	width int      // the widest line, in runes
+}
+
+func newCell(lines ...string) cell {
+	c := cell{lines: lines}
+	esc := make([]string, len(lines))
+	for i, l := range lines {
+		c.width = max(c.width, utf8.RuneCountInString(l))
+		esc[i] = html.EscapeString(l)
+	}
+	c.html = strings.Join(esc, "<br>")
+	return c
+}
+
+// compareTable builds the rows and every messenger's cells in lang.
+func (st *state) compareTable(lang content.Lang) *compareTable {
+	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers)), colLen: make(map[string]int)}
+	type row struct {
+		cmpRow
+		get func(m *content.Messenger) []string
+	}
+	one := func(k key) []string { return []string{tr(lang, k)} }
+	support := func(f func(m *content.Messenger) content.Fact) func(m *content.Messenger) []string {
+		return func(m *content.Messenger) []string { return one(supportKey(f(m).Value)) }
+	}
+	yesNo := func(ok bool) []string {
+		if ok {
+			return one(kYes)
+		}
+		return one(kNo)
+	}
+	rows := []row{
+		{cmpRow{label: tr(lang, kStatus)}, func(m *content.Messenger) []string {
+			l := one(statusKey(m.Status))
+			if h := currentStatus(m); h != nil && m.Status != content.Recommended {
+				l = append(l, tr(lang, kSince)+" "+h.Date.String())
+			}
+			return l
+		}},
+		{cmpRow{label: tr(lang, kNetwork)}, func(m *content.Messenger) []string {
+			if n := st.networkNames(m, lang); len(n) > 0 {
+				return n
+			}
+			return one(kOwnDesign)
+		}},
+		{cmpRow{label: tr(lang, kDecentralized)}, func(m *content.Messenger) []string { return yesNo(m.Network.Decentralized) }},
+		{cmpRow{label: tr(lang, kRowE2EE1)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.OneToOne })},
+		{cmpRow{label: tr(lang, kRowE2EEGroups)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Groups })},
+		{cmpRow{label: tr(lang, kRowE2EECalls)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Calls })},
+		{cmpRow{label: tr(lang, kForwardSecrecy)}, support(func(m *content.Messenger) content.Fact { return m.ForwardSecrecy })},
+		{cmpRow{label: tr(lang, kFutureSecrecy)}, support(func(m *content.Messenger) content.Fact { return m.FutureSecrecy })},
+		{cmpRow{label: tr(lang, kIdentifier)}, func(m *content.Messenger) []string { return one(identifierKey(m.Identifier.Kind)) }},
+	}
+	for _, p := range content.Platforms {
+		rows = append(rows, row{cmpRow{label: trf(lang, kApp, platformNames[p])}, func(m *content.Messenger) []string {
+			for _, q := range m.Platforms.List {
+				if q == p {
+					return one(kYes)
+				}
+			}
+			return one(kNo)
+		}})
+	}
+	rows = append(rows,
+		row{cmpRow{label: tr(lang, kAudits)}, func(m *content.Messenger) []string {
+			if len(m.Audits) == 0 {
+				return one(kNoAudit)
+			}
+			years := make([]string, len(m.Audits))
+			for i, a := range m.Audits {
+				years[i] = strconv.Itoa(a.Year)
+			}
+			return []string{strings.Join(years, ", ")}
+		}},
+		row{cmpRow{label: tr(lang, kOpenSourceServer)}, support(func(m *content.Messenger) content.Fact { return m.OpenSourceServer })},
+		row{cmpRow{label: tr(lang, kTor)}, support(func(m *content.Messenger) content.Fact { return m.Tor })},
+		row{cmpRow{label: tr(lang, kOffline)}, support(func(m *content.Messenger) content.Fact { return m.Offline })},
+	)
+	criteria := func(heading, short key, cs []content.Criterion) {
+		if len(cs) == 0 {
+			return
+		}
+		rows = append(rows, row{cmpRow: cmpRow{label: tr(lang, heading), section: true}})
+		for i, cr := range cs {
+			rows = append(rows, row{cmpRow{label: cr.Text.In(lang), short: tr(lang, short) + " " + strconv.Itoa(i+1)},
+				func(m *content.Messenger) []string {
+					if f, ok := m.Criteria[cr.ID]; ok {
+						return one(supportKey(f.Value))
+					}
+					return []string{"?"}
+				}})
+		}
+	}
+	criteria(kMinimum, kMinShort, st.set.Criteria.Minimum)
+	criteria(kBestCase, kBestShort, st.set.Criteria.BestCase)
+
+	for _, r := range rows {
+		esc := html.EscapeString(r.label)
+		switch {
+		case r.section:
+			r.html = "<tr><td><b><i>" + esc + "</i></b></td>"
+		case r.short != "":
+			// A criterion: a sentence, not a field name.
+			r.html = "<tr><td>" + esc + "</td>"
+		default:
+			r.html = "<tr><td><b>" + esc + "</b></td>"
+		}
+		t.rows = append(t.rows, r.cmpRow)
+		t.width0 = max(t.width0, utf8.RuneCountInString(r.plainLabel()))
+		t.size += len(r.html) + 2*len(r.label) + 16
+	}
+	for _, m := range st.set.Messengers {
+		cells := make([]cell, len(rows))
+		for i, r := range rows {
+			if r.get != nil {
+				cells[i] = newCell(r.get(m)...)
+				t.colLen[m.ID] += len(cells[i].html) + 9
+			} else {
+				t.colLen[m.ID] += 9
+			}
+		}
+		t.cols[m.ID] = cells
+	}
+	return t
+}
+
+func (r cmpRow) plainLabel() string {
+	if r.short != "" {
+		return r.short
+	}
+	return r.label
+}
