@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,11 +26,11 @@ import (
 )
 
 // httpRetries is how often a failed request (network error, 5xx, 429) is
-// retried, with mautrix's doubling backoff starting at httpBackoff.
-const (
-	httpRetries = 4
-	httpBackoff = 2 * time.Second
-)
+// retried, with mautrix's doubling backoff starting at httpBackoff (a var
+// so tests can shorten it).
+const httpRetries = 4
+
+var httpBackoff = 2 * time.Second
 
 // Bot is one running guidebot.
 type Bot struct {
@@ -55,6 +56,9 @@ type Bot struct {
 	flood         *floodLimiter
 	undecryptable *noticeLimiter
 	members       memberCache
+
+	// transport, when set (tests), carries the client's HTTP requests.
+	transport http.RoundTripper
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -164,6 +168,9 @@ func (b *Bot) connect(ctx context.Context) error {
 	}
 	b.client = cli
 	cli.Log = b.log.With().Str("component", "matrix").Logger()
+	if b.transport != nil {
+		cli.Client = &http.Client{Transport: b.transport}
+	}
 	cli.DefaultHTTPRetries = httpRetries
 	cli.DefaultHTTPBackoff = httpBackoff
 	b.syncer = newSyncer(b.log.With().Str("component", "sync").Logger(), b.obs)

@@ -227,7 +227,11 @@ func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html string
 			log.Error().Err(err).Msg("Could not send answer")
 			return nil
 		}
-		if uerr := b.answered.unclaim(ctx, evt.ID.String()); uerr != nil {
+		// The send may have failed because ctx was cancelled at shutdown;
+		// the release must still happen.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if uerr := b.answered.unclaim(uctx, evt.ID.String()); uerr != nil {
 			log.Error().Err(uerr).Msg("Could not release claim")
 		}
 		return err

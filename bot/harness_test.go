@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -97,15 +98,16 @@ func testLogger(t *testing.T, name string) zerolog.Logger {
 // ---- the bot under test ----
 
 type testBot struct {
-	t       *testing.T
-	userID  id.UserID
-	cfg     *Config
-	bot     *Bot
-	metrics *metrics.Metrics
-	health  *metrics.Health
-	opts    Options // what start passes to New, besides metrics
-	cancel  context.CancelFunc
-	done    chan error
+	t         *testing.T
+	userID    id.UserID
+	cfg       *Config
+	bot       *Bot
+	metrics   *metrics.Metrics
+	health    *metrics.Health
+	opts      Options           // what start passes to New, besides metrics
+	transport http.RoundTripper // the bot's HTTP transport, for fault injection
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 type botOption func(*Config)
@@ -153,6 +155,7 @@ func (tb *testBot) start() {
 	if err != nil {
 		tb.t.Fatal(err)
 	}
+	b.transport = tb.transport
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.bot, tb.cancel, tb.done = b, cancel, make(chan error, 1)
 	go func() { tb.done <- b.Run(ctx) }()

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -601,4 +603,55 @@ func TestAnnouncements(t *testing.T) {
 		t.Errorf("got %d announcements, want 1", n)
 	}
 	_ = quiet
+}
+
+// failingSends fails the bot's message sends while failing is set, as a
+// homeserver that accepts syncs but cannot store events would.
+type failingSends struct {
+	failing  atomic.Bool
+	attempts atomic.Int32
+}
+
+func (f *failingSends) RoundTrip(req *http.Request) (*http.Response, error) {
+	if f.failing.Load() && req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/send/m.room.message/") {
+		f.attempts.Add(1)
+		return nil, errors.New("injected network failure")
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestFailedSendIsRetried: an answer that cannot be sent (after the HTTP
+// retries) is not lost: the batch is fetched again and the command answered
+// exactly once, and the other room of the same batch is not answered twice.
+func TestFailedSendIsRetried(t *testing.T) {
+	needHomeserver(t)
+	old := httpBackoff
+	httpBackoff = 10 * time.Millisecond
+	t.Cleanup(func() { httpBackoff = old })
+	f := &failingSends{}
+	tb := newTestBot(t)
+	tb.transport = f
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+
+	f.failing.Store(true)
+	cmd := u.say(room, "!help")
+	deadline := time.Now().Add(waitLong)
+	for f.attempts.Load() < httpRetries+1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if f.attempts.Load() < httpRetries+1 {
+		t.Fatalf("only %d send attempts", f.attempts.Load())
+	}
+	f.failing.Store(false)
+	u.waitAnswer(tb.userID, cmd)
+	after := u.say(room, "!help")
+	u.waitAnswer(tb.userID, after)
+	time.Sleep(waitQuiet)
+	for name, c := range map[string]id.EventID{"failed": cmd, "after": after} {
+		if n := u.countAnswers(room, tb.userID, c); n != 1 {
+			t.Errorf("%s command answered %d times, want once", name, n)
+		}
+	}
 }

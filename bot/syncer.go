@@ -38,11 +38,21 @@ func newSyncer(log zerolog.Logger, obs observer) *syncer {
 // maxParallelRooms bounds how many rooms are answered at once.
 const maxParallelRooms = 16
 
+// shutdownGrace is how long a batch may still run after shutdown began.
+const shutdownGrace = 8 * time.Second
+
 func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, since string) error {
 	s.failures.Store(0)
 	s.obs.syncOK()
-	// Shutdown must not cut a batch in half: finish it, then stop.
-	ctx = context.WithoutCancel(ctx)
+	// Shutdown must not cut a batch in half: finish it, then stop. But not
+	// forever (a container gets SIGKILL soon after SIGTERM): past
+	// shutdownGrace the sends are cancelled, the token stays uncommitted
+	// and the next start fetches the batch again.
+	parent := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(parent, func() { time.AfterFunc(shutdownGrace, cancel) })
+	defer stop()
 	b := &batch{rooms: map[id.RoomID][]job{}}
 	ctx = context.WithValue(s.log.WithContext(ctx), batchKey{}, b)
 	if err := s.DefaultSyncer.ProcessResponse(ctx, resp, since); err != nil {
@@ -54,7 +64,7 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 		s.store.drop()
 		return errBatchFailed
 	}
-	return s.store.commit(ctx)
+	return s.store.commit(context.WithoutCancel(ctx))
 }
 
 // OnFailedSync waits 1 s, 2 s, 4 s … up to 60 s between failed syncs, and
