@@ -118,8 +118,10 @@ func (p Problem) String() string {
 	switch {
 	case p.Env != "":
 		b.WriteString("$" + p.Env + ": ")
-	case p.File != "" && p.Line > 0:
+	case p.File != "" && p.Line > 0 && p.Col > 0:
 		fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Col)
+	case p.File != "" && p.Line > 0:
+		fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
 	case p.File != "":
 		b.WriteString(p.File + ": ")
 	}
@@ -157,6 +159,9 @@ func LoadConfig(path string) (*Config, error) {
 			return cfg, fmt.Errorf("reading config: %w", err)
 		}
 		probs = append(probs, cfg.decode(data)...)
+		if len(probs) == 1 && probs[0].Key == "" {
+			return cfg, probs // unreadable YAML: the rest would be noise
+		}
 	}
 	probs = append(probs, cfg.applyEnv(os.LookupEnv)...)
 	var vp Problems
@@ -172,9 +177,17 @@ func LoadConfig(path string) (*Config, error) {
 func (c *Config) decode(data []byte) Problems {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		// yaml.v3 syntax errors carry "line N" but never the secret values
-		// themselves beyond a short token; keep the message as is.
-		return Problems{{File: c.file, Message: err.Error()}}
+		// yaml.v3 syntax errors read "yaml: line N: message"; move the
+		// line into the position so the output stays file:line: message.
+		p := Problem{File: c.file, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if rest, ok := strings.CutPrefix(p.Message, "line "); ok {
+			if n, msg, ok := strings.Cut(rest, ": "); ok {
+				if line, err := strconv.Atoi(n); err == nil {
+					p.Line, p.Message = line, msg
+				}
+			}
+		}
+		return Problems{p}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil // empty file: defaults only

@@ -243,3 +243,13 @@ func TestInviterAllowed(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigSyntaxError(t *testing.T) {
+	clearEnv(t)
+	p := writeConfig(t, "matrix:\n  homeserver: x\n user_id: y\n")
+	_, err := LoadConfig(p)
+	// only the syntax error: the rest would be noise
+	if err == nil || !strings.HasPrefix(err.Error(), p+":2: ") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error = %v, want one line starting with %s:2: ", err, p)
+	}
+}
