@@ -70,9 +70,10 @@ func containsMessenger(ms []*content.Messenger, m *content.Messenger) bool {
 func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messenger) Reply {
 	t := ls.table
 	// Size both bodies up front: growing a builder copies it.
-	htmlSize, lineWidth := t.size+256, t.width0+1
+	htmlSize, lineWidth, lines := t.labelLen+256, t.width0+1, len(t.rows)+3
 	for _, m := range ms {
-		htmlSize += t.colLen[m.ID]
+		htmlSize += t.colLen[m.ID] + 32
+		lines += t.colLines[m.ID]
 	}
 	// Widths of the plain-text columns.
 	var widthBuf [maxCompare]int
@@ -88,7 +89,8 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 		lineWidth += widths[j] + 2
 	}
 	o := out{lang: ls.lang, prefix: prefix,
-		p: make([]byte, 0, len(t.rows)*2*lineWidth+t.size),
+		// Bytes per line: accents take two, padding at line ends is dropped.
+		p: make([]byte, 0, lines*lineWidth*9/8+t.legendLen+256),
 		h: make([]byte, 0, htmlSize)}
 	for i, m := range ms {
 		if i > 0 {
@@ -147,11 +149,12 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 			o.p = pad(o.p, label, t.width0)
 			for j := range ms {
 				o.p = append(o.p, "  "...)
-				text := ""
 				if c := &cols[j][i]; k < len(c.lines) {
-					text = c.lines[k]
+					o.p = append(o.p, c.lines[k]...)
+					o.p = spaces(o.p, widths[j]-c.widths[k])
+				} else {
+					o.p = spaces(o.p, widths[j])
 				}
-				o.p = pad(o.p, text, widths[j])
 			}
 			flush()
 		}
@@ -182,9 +185,18 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 
 // pad appends s and spaces up to width runes.
 func pad(b []byte, s string, width int) []byte {
-	b = append(b, s...)
-	for n := utf8.RuneCountInString(s); n < width; n++ {
-		b = append(b, ' ')
+	return spaces(append(b, s...), width-utf8.RuneCountInString(s))
+}
+
+const blanks = "                                                                "
+
+// spaces appends n spaces.
+func spaces(b []byte, n int) []byte {
+	for ; n > len(blanks); n -= len(blanks) {
+		b = append(b, blanks...)
+	}
+	if n > 0 {
+		b = append(b, blanks[:n]...)
 	}
 	return b
 }

@@ -15,8 +15,11 @@ type compareTable struct {
 	rows   []cmpRow
 	cols   map[string][]cell // messenger id → one cell per row
 	width0 int               // the widest plain-text row label
-	size   int               // bytes of the row labels' HTML and legend, to size the answer
-	colLen map[string]int    // messenger id → bytes of its cells' HTML
+	// To size an answer up front: bytes of the row labels' HTML, of the
+	// plain-text legend, and per messenger of its cells' HTML and of the
+	// lines its cells add to the plain table.
+	labelLen, legendLen int
+	colLen, colLines    map[string]int
 }
 
 // cmpRow is one criterion of the comparison.
@@ -29,16 +32,18 @@ type cmpRow struct {
 
 // cell is one messenger's answer to one criterion.
 type cell struct {
-	lines []string // plain-text lines
-	html  string   // escaped lines joined with <br>
-	width int      // the widest line, in runes
+	lines  []string // plain-text lines
+	widths []int    // each line's width, in runes
+	html   string   // escaped lines joined with <br>
+	width  int      // the widest line
 }
 
 func newCell(lines ...string) cell {
-	c := cell{lines: lines}
+	c := cell{lines: lines, widths: make([]int, len(lines))}
 	esc := make([]string, len(lines))
 	for i, l := range lines {
-		c.width = max(c.width, utf8.RuneCountInString(l))
+		c.widths[i] = utf8.RuneCountInString(l)
+		c.width = max(c.width, c.widths[i])
 		esc[i] = html.EscapeString(l)
 	}
 	c.html = strings.Join(esc, "<br>")
@@ -47,7 +52,7 @@ func newCell(lines ...string) cell {
 
 // compareTable builds the rows and every messenger's cells in lang.
 func (st *state) compareTable(lang content.Lang) *compareTable {
-	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers)), colLen: make(map[string]int)}
+	t := &compareTable{cols: make(map[string][]cell, len(st.set.Messengers)), colLen: make(map[string]int), colLines: make(map[string]int)}
 	type row struct {
 		cmpRow
 		get func(m *content.Messenger) []string
@@ -140,14 +145,18 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 		}
 		t.rows = append(t.rows, r.cmpRow)
 		t.width0 = max(t.width0, utf8.RuneCountInString(r.plainLabel()))
-		t.size += len(r.html) + 2*len(r.label) + 16
+		t.labelLen += len(r.html) + len("</tr>")
+		if r.short != "" {
+			t.legendLen += len(r.short) + len(r.label) + 4
+		}
 	}
 	for _, m := range st.set.Messengers {
 		cells := make([]cell, len(rows))
 		for i, r := range rows {
 			if r.get != nil {
 				cells[i] = newCell(r.get(m)...)
-				t.colLen[m.ID] += len(cells[i].html) + 9
+				t.colLen[m.ID] += len(cells[i].html) + len("<td></td>")
+				t.colLines[m.ID] += len(cells[i].lines) - 1
 			} else {
 				t.colLen[m.ID] += 9
 			}
