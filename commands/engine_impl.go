@@ -134,6 +134,11 @@ func (e *Engine) Handle(ctx context.Context, req Request) (reply Reply, ok bool)
 		c.lang = e.opts.lang
 	}
 	c.ls = st.lang(c.lang)
+	// Show and compare the settings in effect, not a broken stored value.
+	c.settings.Language, c.settings.Prefix = c.lang, prefix
+	if _, ok := repliesDef.Normalize(c.settings.Replies); !ok {
+		c.settings.Replies = repliesDef.Default
+	}
 
 	// In a room, "!" is shared with other bots and with exclamations: stay
 	// silent unless the word is ours, or nearly ours.

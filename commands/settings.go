@@ -69,6 +69,8 @@ var SettingDefs = []*SettingDef{
 		}},
 }
 
+var repliesDef = LookupSetting("replies")
+
 // LookupSetting returns the setting named key (English or French, folded),
 // or nil.
 func LookupSetting(key string) *SettingDef {
