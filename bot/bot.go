@@ -63,6 +63,7 @@ type Bot struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	started   atomic.Bool
+	relogins  atomic.Int32 // for tests
 }
 
 // Options are what the caller wires into a bot besides its config.
@@ -308,7 +309,17 @@ func (b *Bot) syncLoop(ctx context.Context) error {
 			return nil
 		}
 		if errors.Is(err, mautrix.MUnknownToken) {
-			return fmt.Errorf("access token rejected: %w", err)
+			if b.cfg.Matrix.Password == "" {
+				return fmt.Errorf("access token rejected: %w", err)
+			}
+			// Logged out or the token expired: log in again, keeping the
+			// device (and so its keys).
+			if lerr := b.relogin(ctx); lerr != nil {
+				return fmt.Errorf("access token rejected and logging in again failed: %w", lerr)
+			}
+			b.relogins.Add(1)
+			b.log.Warn().Msg("Access token was rejected; logged in again")
+			continue
 		}
 		if errors.Is(err, errBatchFailed) {
 			wait = time.Second // the homeserver answers; just retry soon
@@ -321,6 +332,18 @@ func (b *Bot) syncLoop(ctx context.Context) error {
 		}
 		wait = min(wait*2, time.Minute)
 	}
+}
+
+func (b *Bot) relogin(ctx context.Context) error {
+	_, err := b.client.Login(ctx, &mautrix.ReqLogin{
+		Type:                     mautrix.AuthTypePassword,
+		Identifier:               mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: b.client.UserID.String()},
+		Password:                 b.cfg.Matrix.Password,
+		DeviceID:                 b.client.DeviceID,
+		InitialDeviceDisplayName: b.cfg.Matrix.DeviceName,
+		StoreCredentials:         true,
+	})
+	return err
 }
 
 func (b *Bot) close() {

@@ -655,3 +655,36 @@ func TestFailedSendIsRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginAgainAfterLogout: when its token is revoked, a bot with a
+// password logs in again and keeps answering.
+func TestLoginAgainAfterLogout(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
+
+	other, err := mautrix.NewClient(hs.URL, tb.userID, tb.bot.client.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if _, err := other.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// the long poll in flight ends, the next sync is refused, the bot logs in
+	for tb.bot.relogins.Load() == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the bot did not log in again")
+		case err := <-tb.done:
+			tb.cancel = nil
+			t.Fatalf("the bot stopped: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
+}
