@@ -79,7 +79,7 @@ func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s%d_%d", prefix, time.Now().UnixNano()%1_000_000, userSeq.Add(1))
 }
 
-func testContext(t *testing.T) context.Context {
+func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
@@ -87,7 +87,7 @@ func testContext(t *testing.T) context.Context {
 
 // testLogger writes to the test log at debug level only with -v and
 // GUIDEBOT_TEST_LOG set; otherwise warnings only.
-func testLogger(t *testing.T, name string) zerolog.Logger {
+func testLogger(t testing.TB, name string) zerolog.Logger {
 	level := zerolog.WarnLevel
 	if os.Getenv("GUIDEBOT_TEST_LOG") != "" {
 		level = zerolog.DebugLevel
@@ -98,7 +98,7 @@ func testLogger(t *testing.T, name string) zerolog.Logger {
 // ---- the bot under test ----
 
 type testBot struct {
-	t         *testing.T
+	t         testing.TB
 	userID    id.UserID
 	cfg       *Config
 	bot       *Bot
@@ -106,6 +106,7 @@ type testBot struct {
 	health    *metrics.Health
 	opts      Options           // what start passes to New, besides metrics
 	transport http.RoundTripper // the bot's HTTP transport, for fault injection
+	noFlood   bool              // lift the flood limit (benchmarks)
 	cancel    context.CancelFunc
 	done      chan error
 }
@@ -118,7 +119,7 @@ func withEncryption(c *Config) {
 func withInviters(p ...string) botOption { return func(c *Config) { c.Rooms.AllowedInviters = p } }
 
 // newTestBot registers a bot account and returns its config; start() runs it.
-func newTestBot(t *testing.T, opts ...botOption) *testBot {
+func newTestBot(t testing.TB, opts ...botOption) *testBot {
 	t.Helper()
 	ctx := testContext(t)
 	name := uniqueName("bot")
@@ -156,6 +157,9 @@ func (tb *testBot) start() {
 		tb.t.Fatal(err)
 	}
 	b.transport = tb.transport
+	if tb.noFlood {
+		b.flood = newFloodLimiter(1<<30, time.Second)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.bot, tb.cancel, tb.done = b, cancel, make(chan error, 1)
 	go func() { tb.done <- b.Run(ctx) }()
@@ -191,7 +195,7 @@ func (tb *testBot) stop() {
 // testUser is a mautrix client with its own account (and, for encrypted
 // rooms, its own crypto store) that records every message it receives.
 type testUser struct {
-	t      *testing.T
+	t      testing.TB
 	client *mautrix.Client
 	crypto *cryptohelper.CryptoHelper
 
@@ -200,7 +204,7 @@ type testUser struct {
 	cond   chan struct{}  // closed and replaced on every new event
 }
 
-func newTestUser(t *testing.T, encrypted bool) *testUser {
+func newTestUser(t testing.TB, encrypted bool) *testUser {
 	t.Helper()
 	ctx := testContext(t)
 	name := uniqueName("user")
@@ -415,7 +419,7 @@ func (u *testUser) countAnswers(room id.RoomID, bot id.UserID, eventID id.EventI
 
 // expected computes, in process, the answer the engine gives for text in a
 // room with default settings: the tests then hold whatever engine is wired.
-func expected(t *testing.T, text string, direct bool) commands.Reply {
+func expected(t testing.TB, text string, direct bool) commands.Reply {
 	t.Helper()
 	e := commands.New(content.Builtin())
 	r, ok := e.Handle(context.Background(), commands.Request{
