@@ -14,7 +14,7 @@ func TestBuiltinLoads(t *testing.T) {
 	if _, err := loadEmbedded(); err != nil {
 		t.Fatalf("the built-in content is invalid:\n%v", err)
 	}
-	if Builtin() != Builtin() {
+	if first, second := Builtin(), Builtin(); first != second {
 		t.Error("Builtin loads the data more than once")
 	}
 }
