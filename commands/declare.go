@@ -109,7 +109,7 @@ func init() {
 	byName = make(map[string]*Command)
 	for _, c := range commandList {
 		for _, n := range append([]string{c.Name, c.FR}, c.Aliases...) {
-			f := fold(n)
+			f := content.Fold(n)
 			if other := byName[f]; other != nil && other != c {
 				panic("commands: name " + n + " declared twice")
 			}
@@ -119,12 +119,12 @@ func init() {
 }
 
 // lookup returns the command named word (any alias, folded), or nil.
-func lookup(word string) *Command { return byName[fold(word)] }
+func lookup(word string) *Command { return byName[content.Fold(word)] }
 
 // suggestCommand returns the command whose name is closest to word, if one
 // is within a typo or two, for "unknown command — did you mean …?".
 func suggestCommand(word string) *Command {
-	f := fold(word)
+	f := content.Fold(word)
 	if len(f) < 3 || len(f) > 32 {
 		return nil
 	}
@@ -138,7 +138,7 @@ func suggestCommand(word string) *Command {
 		if len(n) < 3 {
 			continue
 		}
-		if d := distance(f, n, limit); d < bestD || (d == bestD && best != nil && c.Name < best.Name) {
+		if d := content.Distance(f, n, limit); d < bestD || (d == bestD && best != nil && c.Name < best.Name) {
 			best, bestD = c, d
 		}
 	}

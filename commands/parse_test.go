@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/guidebot/guidebot/content"
 )
 
 func TestParse(t *testing.T) {
@@ -81,32 +79,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestFold(t *testing.T) {
-	for _, s := range []string{"", "help", "HELP", "Réseaux", "simplex-chat", "  SimpleX   Chat ", "a_b", "x\ty", "no-phone", "ÉLÉMENT", "\u00a0a", "abc "} {
-		if got, want := fold(s), fold2(s); got != want {
-			t.Errorf("fold(%q) = %q; content.Fold gives %q", s, got, want)
-		}
-	}
-}
-
-func TestDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b  string
-		limit int
-		want  int
-	}{
-		{"mesenger", "messenger", 2, 1},
-		{"help", "help", 1, 0},
-		{"compre", "compare", 2, 1},
-		{"abc", "xyz", 1, 2},
-		{"a", "abcdef", 2, 3},
-	} {
-		if got := distance(tt.a, tt.b, tt.limit); got != tt.want {
-			t.Errorf("distance(%q, %q, %d) = %d; want %d", tt.a, tt.b, tt.limit, got, tt.want)
-		}
-	}
-}
-
 // FuzzParse checks that no input panics, that the limits hold, and that
 // every token is clean: no invisible or control characters, no outer spaces.
 func FuzzParse(f *testing.F) {
@@ -143,72 +115,4 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-// fold2 is the reference folding.
-func fold2(s string) string { return content.Fold(s) }
-
-// TestFoldLatin: the fast fold agrees with content.Fold on every rune it
-// knows, alone and next to letters, spaces and dashes.
-func TestFoldLatin(t *testing.T) {
-	for r := rune(0); r <= latinLast+0x20; r++ {
-		for _, s := range []string{string(r), "a" + string(r) + "b", " " + string(r) + "-", string(r) + string(r) + " X"} {
-			if got, want := fold(s), content.Fold(s); got != want {
-				t.Errorf("fold(%q) = %q; content.Fold gives %q", s, got, want)
-			}
-		}
-	}
-	for _, s := range []string{"Réseaux", "NOUVEAUTÉS", "sans-téléphone", "Critères", "« SimpleX Chat »", "e\u0301", "s’abonner", "ǅemal", "ÆØÅ", "straße", "ﬁ"} {
-		if got, want := fold(s), content.Fold(s); got != want {
-			t.Errorf("fold(%q) = %q; content.Fold gives %q", s, got, want)
-		}
-	}
-}
-
-func FuzzFold(f *testing.F) {
-	for _, s := range []string{"Réseaux", "a - b", "\u00a0x", "e\u0301"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := fold(s), content.Fold(s); got != want {
-			t.Fatalf("fold(%q) = %q; content.Fold gives %q", s, got, want)
-		}
-	})
-}
-
-// TestSuggestMatchesResolve: the fast near-miss search picks what
-// Set.Resolve picks, for every name with one or two typos.
-func TestSuggestMatchesResolve(t *testing.T) {
-	set := builtin(t)
-	st := newState(set, &options{})
-	var inputs []string
-	for n := range st.names {
-		inputs = append(inputs, n, n[:len(n)/2], n+"x", "x"+n, strings.ToUpper(n))
-		for i := range len(n) {
-			inputs = append(inputs, n[:i]+n[i+1:], n[:i]+"q"+n[i+1:])
-			if i+1 < len(n) {
-				inputs = append(inputs, n[:i]+string(n[i+1])+string(n[i])+n[i+2:])
-			}
-		}
-	}
-	inputs = append(inputs, "", "a", "zz", "threema", "wire", "sigal", "brair", "sesion", "elemnt", "simple x", "mollyy", strings.Repeat("signal", 20))
-	for _, in := range inputs {
-		m, want := set.Resolve(in)
-		if m != nil {
-			if st.find(in) != m {
-				t.Errorf("find(%q) = %v; Resolve gives %s", in, st.find(in), m.ID)
-			}
-			continue
-		}
-		if got := st.suggest(in); got != want {
-			t.Errorf("suggest(%q) = %v; Resolve gives %v", in, name(got), name(want))
-		}
-	}
-}
-
-func name(m *content.Messenger) string {
-	if m == nil {
-		return "nil"
-	}
-	return m.ID
 }

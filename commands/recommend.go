@@ -39,7 +39,7 @@ func runRecommend(c *call) (Reply, bool) {
 		var n *content.Need
 		k := min(3, len(c.args)-i)
 		for ; k >= 1; k-- {
-			if n = needByName[fold(strings.Join(c.args[i:i+k], " "))]; n != nil {
+			if n = needByName[content.Fold(strings.Join(c.args[i:i+k], " "))]; n != nil {
 				break
 			}
 		}
@@ -192,7 +192,7 @@ func (c *call) unknownNeed(name string) Reply {
 
 // suggestNeed returns the need whose name is within a typo or two of name.
 func suggestNeed(name string) *content.Need {
-	f := fold(name)
+	f := content.Fold(name)
 	if len(f) < 3 {
 		return nil
 	}
@@ -203,7 +203,7 @@ func suggestNeed(name string) *content.Need {
 	var best *content.Need
 	bestD, bestName := limit+1, ""
 	for n, need := range needByName {
-		if d := distance(f, n, limit); d < bestD || (d == bestD && d <= limit && n < bestName) {
+		if d := content.Distance(f, n, limit); d < bestD || (d == bestD && d <= limit && n < bestName) {
 			best, bestD, bestName = need, d, n
 		}
 	}

@@ -74,9 +74,9 @@ var repliesDef = LookupSetting("replies")
 // LookupSetting returns the setting named key (English or French, folded),
 // or nil.
 func LookupSetting(key string) *SettingDef {
-	f := fold(key)
+	f := content.Fold(key)
 	for _, d := range SettingDefs {
-		if f == d.Key || f == fold(d.FR) {
+		if f == d.Key || f == content.Fold(d.FR) {
 			return d
 		}
 	}
@@ -89,9 +89,9 @@ func (d *SettingDef) Normalize(value string) (string, bool) {
 	if d.Values == nil {
 		return value, d.Check(value)
 	}
-	f := fold(value)
+	f := content.Fold(value)
 	for _, v := range d.Values {
-		if f == v.Value || slices.ContainsFunc(v.Aliases, func(a string) bool { return fold(a) == f }) {
+		if f == v.Value || slices.ContainsFunc(v.Aliases, func(a string) bool { return content.Fold(a) == f }) {
 			return v.Value, true
 		}
 	}

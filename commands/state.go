@@ -16,12 +16,9 @@ const prefixMark = "\x00"
 // state is one content set with everything rendered from it that does not
 // depend on the room: the hot path mostly copies these.
 type state struct {
-	set      *content.Set
-	opts     *options
-	names    map[string]*content.Messenger // folded id, name, alias → messenger
-	ascii    bool                          // every key of names is ASCII: suggest may skip Resolve
-	nets     map[string]*content.NetworkType
-	netNames map[string]*content.NetworkType // folded id, names, aliases → network type
+	set  *content.Set
+	opts *options
+	nets map[string]*content.NetworkType
 	// trackStart is the oldest date in any status history: the first page
 	// version tracked, before which nothing is known.
 	trackStart time.Time
@@ -68,12 +65,9 @@ func (st *state) keep(r Reply) kept { return kept{r, withPrefix(r, st.opts.prefi
 
 func newState(set *content.Set, opts *options) *state {
 	st := &state{
-		set:      set,
-		opts:     opts,
-		names:    make(map[string]*content.Messenger),
-		ascii:    true,
-		nets:     make(map[string]*content.NetworkType),
-		netNames: make(map[string]*content.NetworkType),
+		set:  set,
+		opts: opts,
+		nets: make(map[string]*content.NetworkType),
 	}
 	for _, m := range set.Messengers {
 		if len(m.StatusHistory) > 0 {
@@ -82,23 +76,8 @@ func newState(set *content.Set, opts *options) *state {
 			}
 		}
 	}
-	// The same keys as content's own index, so that find agrees with Resolve.
-	for _, m := range set.Messengers {
-		for _, n := range append([]string{m.ID, m.Name}, m.Aliases...) {
-			f := content.Fold(n)
-			st.names[f] = m
-			st.ascii = st.ascii && isASCII(f)
-		}
-	}
-	// Set.Network folds every name on every call; index them once, first
-	// match winning as in its loop.
 	for _, n := range set.Networks {
 		st.nets[n.ID] = n
-		for _, name := range append([]string{n.ID, n.Name.EN, n.Name.FR}, n.Aliases...) {
-			if f := content.Fold(name); st.netNames[f] == nil {
-				st.netNames[f] = n
-			}
-		}
 	}
 	for i, l := range content.Langs {
 		st.langs[i] = st.render(l)
@@ -146,47 +125,16 @@ func (st *state) render(lang content.Lang) langState {
 	return ls
 }
 
-// find returns the messenger called name exactly (folded), or nil. It is
-// Set.Resolve without the search for near misses, which only an unknown
-// name needs: the hot path skips that work.
-func (st *state) find(name string) *content.Messenger { return st.names[fold(name)] }
+// find returns the messenger called name exactly, or nil.
+func (st *state) find(name string) *content.Messenger { return st.set.Lookup(name) }
 
-// network returns the network type called name, like Set.Network.
-func (st *state) network(name string) *content.NetworkType { return st.netNames[fold(name)] }
+// network returns the network type called name, or nil.
+func (st *state) network(name string) *content.NetworkType { return st.set.Network(name) }
 
-// suggest returns the messenger whose name is a near miss for name, exactly
-// as Set.Resolve chooses it (TestSuggestMatchesResolve keeps them equal).
-// Resolve folds the name and allocates for every candidate, tens of µs per
-// unknown name; for ASCII names this is one pass over the index.
+// suggest returns the messenger whose name is a near miss for name, or nil.
 func (st *state) suggest(name string) *content.Messenger {
-	f := fold(name)
-	if !st.ascii || !isASCII(f) {
-		_, s := st.set.Resolve(name)
-		return s
-	}
-	var best *content.Messenger
-	bestDist := 0
-	for n, m := range st.names {
-		// Allow about one typo per four letters, at least one.
-		limit := max(1, len(n)/4)
-		d := distance(f, n, limit)
-		if len(f) >= 3 && strings.HasPrefix(n, f) {
-			d = 1
-		}
-		if d <= limit && (best == nil || d < bestDist || (d == bestDist && m.Name < best.Name)) {
-			best, bestDist = m, d
-		}
-	}
-	return best
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	_, s := st.set.Resolve(name)
+	return s
 }
 
 // withPrefix puts the room's prefix into an answer rendered with prefixMark.

@@ -299,7 +299,7 @@ func missingMsg(f field) string {
 func didYouMean(name string, fields []field) string {
 	best, bestD := "", 3
 	for _, f := range fields {
-		if dist := distance(name, f.name); dist < bestD {
+		if dist := Distance(name, f.name, bestD); dist < bestD {
 			best, bestD = f.name, dist
 		}
 	}

@@ -13,7 +13,8 @@ type Set struct {
 	Criteria   Criteria
 	Changes    []*Change // newest first
 
-	byName map[string]*Messenger // folded id, name and aliases → messenger
+	byName    map[string]*Messenger   // folded id, name and aliases → messenger
+	netByName map[string]*NetworkType // folded id, names and aliases → network type
 }
 
 // index sorts the set and builds its look-up tables. The loader calls it once
@@ -35,6 +36,14 @@ func (s *Set) index() {
 	for _, m := range s.Messengers {
 		for _, n := range append([]string{m.ID, m.Name}, m.Aliases...) {
 			s.byName[Fold(n)] = m
+		}
+	}
+	s.netByName = make(map[string]*NetworkType)
+	for _, n := range s.Networks {
+		for _, name := range append([]string{n.ID, n.Name.EN, n.Name.FR}, n.Aliases...) {
+			if f := Fold(name); s.netByName[f] == nil { // the first declared wins
+				s.netByName[f] = n
+			}
 		}
 	}
 }
@@ -70,18 +79,17 @@ func (s *Set) Messenger(id string) *Messenger {
 
 // Network returns the network type whose id, name or alias matches name
 // (case and accents ignored), or nil.
-func (s *Set) Network(name string) *NetworkType {
-	f := Fold(name)
-	for _, n := range s.Networks {
-		if Fold(n.ID) == f || Fold(n.Name.EN) == f || Fold(n.Name.FR) == f || slices.ContainsFunc(n.Aliases, func(a string) bool { return Fold(a) == f }) {
-			return n
-		}
-	}
-	return nil
-}
+func (s *Set) Network(name string) *NetworkType { return s.netByName[Fold(name)] }
+
+// Lookup returns the messenger whose id, name or alias matches name (case
+// and accents ignored), or nil. Unlike Resolve it looks for no near miss,
+// which only an unknown name needs.
+func (s *Set) Lookup(name string) *Messenger { return s.byName[Fold(name)] }
 
 // Resolve finds a messenger by id, name or alias, ignoring case and accents.
-// When nothing matches, suggestion is the closest known name, if any is close.
+// When nothing matches, suggestion is the closest known name, if any is
+// close: within about one typo per four letters, or a prefix of three
+// letters or more.
 func (s *Set) Resolve(name string) (m *Messenger, suggestion *Messenger) {
 	f := Fold(name)
 	if m := s.byName[f]; m != nil {
@@ -89,10 +97,9 @@ func (s *Set) Resolve(name string) (m *Messenger, suggestion *Messenger) {
 	}
 	best, bestDist := (*Messenger)(nil), 0
 	for n, m := range s.byName {
-		// Allow about one typo per four letters, at least one.
 		limit := max(1, len(n)/4)
-		d := distance(f, n)
-		if prefix := strings.HasPrefix(n, f) && len(f) >= 3; prefix {
+		d := Distance(f, n, limit)
+		if len(f) >= 3 && strings.HasPrefix(n, f) {
 			d = 1
 		}
 		if d <= limit && (best == nil || d < bestDist || (d == bestDist && m.Name < best.Name)) {
@@ -100,34 +107,4 @@ func (s *Set) Resolve(name string) (m *Messenger, suggestion *Messenger) {
 		}
 	}
 	return nil, best
-}
-
-// distance is the Damerau–Levenshtein (optimal string alignment) distance
-// between a and b, counted in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		return 1 << 20 // no name is that long; spare the quadratic work
-	}
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }

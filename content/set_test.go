@@ -217,6 +217,9 @@ func TestFold(t *testing.T) {
 // leading, trailing or doubled spaces.
 func checkFold(t *testing.T, s string) {
 	f := Fold(s)
+	if u := foldUnicode(s); u != f {
+		t.Errorf("Fold(%q) = %q, but foldUnicode gives %q", s, f, u)
+	}
 	if g := Fold(f); g != f {
 		t.Errorf("Fold not idempotent on %q: %q then %q", s, f, g)
 	}
