@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"fmt"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -21,6 +22,7 @@ type SettingDef struct {
 	Desc    content.Text
 
 	get func(Settings) string
+	set func(*Settings, string) // value already normalized
 }
 
 // SettingValue is one allowed value of a setting.
@@ -41,12 +43,14 @@ var SettingDefs = []*SettingDef{
 			{Value: "en", Aliases: []string{"english", "anglais"}, Desc: content.Text{EN: "English", FR: "anglais"}},
 			{Value: "fr", Aliases: []string{"french", "francais"}, Desc: content.Text{EN: "French", FR: "français"}},
 		},
-		get: func(s Settings) string { return string(s.Language) }},
+		get: func(s Settings) string { return string(s.Language) },
+		set: func(s *Settings, v string) { s.Language = content.Lang(v) }},
 	{Key: "prefix", FR: "prefixe", Default: defaultPrefix,
 		Desc:    content.Text{EN: "what commands start with", FR: "ce par quoi les commandes commencent"},
 		Allowed: content.Text{EN: "1 to 3 characters that are neither letters, digits nor spaces, e.g. ! or ? or !!", FR: "1 à 3 caractères qui ne sont ni des lettres, ni des chiffres, ni des espaces, p. ex. ! ou ? ou !!"},
 		Check:   ValidPrefix,
-		get:     func(s Settings) string { return s.Prefix }},
+		get:     func(s Settings) string { return s.Prefix },
+		set:     func(s *Settings, v string) { s.Prefix = v }},
 	{Key: "replies", FR: "reponses", Default: "thread",
 		Desc: content.Text{EN: "how answers relate to the command", FR: "comment les réponses se rattachent à la commande"},
 		Values: []SettingValue{
@@ -54,7 +58,8 @@ var SettingDefs = []*SettingDef{
 			{Value: "reply", Aliases: []string{"reponse"}, Desc: content.Text{EN: "a reply, never in a thread", FR: "une réponse, jamais dans un fil"}},
 			{Value: "plain", Aliases: []string{"simple"}, Desc: content.Text{EN: "a plain message", FR: "un simple message"}},
 		},
-		get: func(s Settings) string { return s.Replies }},
+		get: func(s Settings) string { return s.Replies },
+		set: func(s *Settings, v string) { s.Replies = v }},
 	{Key: "announcements", FR: "annonces", Default: "off",
 		Desc: content.Text{EN: "a message here when the recommendations change", FR: "un message ici quand les recommandations changent"},
 		Values: []SettingValue{
@@ -66,7 +71,8 @@ var SettingDefs = []*SettingDef{
 				return "on"
 			}
 			return "off"
-		}},
+		},
+		set: func(s *Settings, v string) { s.Announcements = v == "on" }},
 }
 
 var repliesDef = LookupSetting("replies")
@@ -104,6 +110,34 @@ func (d *SettingDef) Name(lang content.Lang) string {
 		return d.FR
 	}
 	return d.Key
+}
+
+// Apply sets key to value in s, after checking and normalizing the value
+// against the setting's declaration. Rooms call it on stored values too, so
+// a value that is no longer valid falls back to the default.
+func (s *Settings) Apply(key, value string) error {
+	d := LookupSetting(key)
+	if d == nil || d.Key != key {
+		return fmt.Errorf("unknown setting %q", key)
+	}
+	v, ok := d.Normalize(value)
+	if !ok {
+		return fmt.Errorf("invalid value %q for setting %s", value, key)
+	}
+	d.set(s, v)
+	return nil
+}
+
+// DefaultSettings are the settings of a room that changed none, given the
+// operator's default language and prefix.
+func DefaultSettings(lang content.Lang, prefix string) Settings {
+	s := Settings{Language: lang, Prefix: prefix}
+	for _, d := range SettingDefs {
+		if d.Key != "language" && d.Key != "prefix" {
+			d.set(&s, d.Default)
+		}
+	}
+	return s
 }
 
 // Current returns the setting's value in s.

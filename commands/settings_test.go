@@ -174,3 +174,32 @@ func TestSettingDefs(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsApply(t *testing.T) {
+	s := DefaultSettings(content.EN, "!")
+	if s.Replies != "thread" || s.Announcements || s.Prefix != "!" || s.Language != content.EN {
+		t.Fatalf("DefaultSettings = %+v", s)
+	}
+	for _, tt := range []struct {
+		key, value string
+		ok         bool
+	}{
+		{"language", "fr", true},
+		{"language", "de", false},
+		{"prefix", "?", true},
+		{"prefix", "abc", false},
+		{"replies", "plain", true},
+		{"announcements", "on", true},
+		{"announcements", "maybe", false},
+		{"colour", "blue", false},
+		{"langue", "en", false}, // stored keys are the canonical ones only
+	} {
+		if err := s.Apply(tt.key, tt.value); (err == nil) != tt.ok {
+			t.Errorf("Apply(%q, %q) = %v; want ok %v", tt.key, tt.value, err, tt.ok)
+		}
+	}
+	want := Settings{Language: content.FR, Prefix: "?", Replies: "plain", Announcements: true}
+	if s != want {
+		t.Errorf("after Apply: %+v; want %+v", s, want)
+	}
+}

@@ -14,7 +14,7 @@ type memRoom struct {
 }
 
 func newMemRoom(lang content.Lang) *memRoom {
-	return &memRoom{settings: commands.Settings{Language: lang, Prefix: "!", Replies: "thread"}}
+	return &memRoom{settings: commands.DefaultSettings(lang, "!")}
 }
 
 func (r *memRoom) Settings() commands.Settings { return r.settings }
@@ -22,18 +22,7 @@ func (r *memRoom) Settings() commands.Settings { return r.settings }
 func (r *memRoom) MayChangeSettings(context.Context) (bool, int, error) { return true, 0, nil }
 
 func (r *memRoom) SetSetting(_ context.Context, key, value string) error {
-	// The engine validated value against the setting's declaration.
-	switch key {
-	case "language":
-		r.settings.Language = content.Lang(value)
-	case "prefix":
-		r.settings.Prefix = value
-	case "replies":
-		r.settings.Replies = value
-	case "announcements":
-		r.settings.Announcements = value == "on"
-	}
-	return nil
+	return r.settings.Apply(key, value)
 }
 
 func (r *memRoom) request(text string) commands.Request {
