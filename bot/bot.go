@@ -125,8 +125,9 @@ func (b *Bot) Run(ctx context.Context) error {
 		Bool("encryption", b.crypto != nil).Msg("Connected, syncing")
 	// The announcer stops with ctx; wait for it before the database closes.
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); b.runAnnouncements(ctx, b.reload, b.loadContent) }()
+	go func() { defer wg.Done(); b.pruneDaily(ctx) }()
 	defer wg.Wait()
 	return b.syncLoop(ctx)
 }
@@ -148,7 +149,20 @@ func (b *Bot) start(ctx context.Context) error {
 	if err = b.setupAnnouncements(ctx); err != nil {
 		return err
 	}
-	if err = b.connect(ctx); err != nil {
+	// A homeserver that is down at start is waited for, like one that
+	// goes away later.
+	for wait := time.Second; ; wait = min(wait*2, time.Minute) {
+		err = b.connect(ctx)
+		if err == nil || !isTransient(err) || ctx.Err() != nil {
+			break
+		}
+		b.log.Warn().Err(err).Dur("retry_in", wait).Msg("Could not connect, trying again")
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+	if err != nil {
 		return err
 	}
 	b.registerHandlers()
@@ -303,10 +317,14 @@ func (b *Bot) loadBotNames(ctx context.Context) {
 // but a revoked token.
 func (b *Bot) syncLoop(ctx context.Context) error {
 	wait := time.Second
+	committed := b.syncer.committed.Load()
 	for {
 		err := b.client.SyncWithContext(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if n := b.syncer.committed.Load(); n != committed {
+			committed, wait = n, time.Second // it worked for a while: start over
 		}
 		if errors.Is(err, mautrix.MUnknownToken) {
 			if b.cfg.Matrix.Password == "" {
@@ -314,15 +332,16 @@ func (b *Bot) syncLoop(ctx context.Context) error {
 			}
 			// Logged out or the token expired: log in again, keeping the
 			// device (and so its keys).
-			if lerr := b.relogin(ctx); lerr != nil {
+			lerr := b.relogin(ctx)
+			if lerr == nil {
+				b.relogins.Add(1)
+				b.log.Warn().Msg("Access token was rejected; logged in again")
+				continue
+			}
+			if !isTransient(lerr) {
 				return fmt.Errorf("access token rejected and logging in again failed: %w", lerr)
 			}
-			b.relogins.Add(1)
-			b.log.Warn().Msg("Access token was rejected; logged in again")
-			continue
-		}
-		if errors.Is(err, errBatchFailed) {
-			wait = time.Second // the homeserver answers; just retry soon
+			err = lerr
 		}
 		b.log.Warn().Err(err).Dur("retry_in", wait).Msg("Sync stopped, starting again")
 		select {
@@ -331,6 +350,22 @@ func (b *Bot) syncLoop(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, time.Minute)
+	}
+}
+
+// pruneDaily drops old answered-event IDs once a day.
+func (b *Bot) pruneDaily(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := b.answered.prune(ctx); err != nil {
+				b.log.Warn().Err(err).Msg("Pruning answered events failed")
+			}
+		}
 	}
 }
 

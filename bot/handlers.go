@@ -3,7 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -264,12 +266,12 @@ func (b *Bot) sendAnswer(ctx context.Context, evt *event.Event, plain, html stri
 }
 
 // isTransient reports whether err is worth retrying later: the homeserver
-// was unreachable, overloaded or rate limiting.
+// was unreachable, overloaded or rate limiting, or shutdown cut the request.
+// Anything else (forbidden, unknown room, an encryption bug) is permanent:
+// retrying it would only loop.
 func isTransient(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	if errors.Is(err, mautrix.MLimitExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, mautrix.MLimitExceeded) {
 		return true
 	}
 	var httpErr mautrix.HTTPError
@@ -279,7 +281,9 @@ func isTransient(err error) bool {
 		}
 		return httpErr.Response.StatusCode >= 500 || httpErr.Response.StatusCode == http.StatusTooManyRequests
 	}
-	return true // network errors come unwrapped from net/http
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr)
 }
 
 // onUndecryptable tells a room, at most once per undecryptableEvery, that

@@ -251,7 +251,17 @@ func newTestUser(t testing.TB, encrypted bool) *testUser {
 	})
 	syncCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = cli.SyncWithContext(syncCtx) }()
+	go func() {
+		defer close(done)
+		// like the bot, keep syncing through homeserver restarts
+		for syncCtx.Err() == nil {
+			_ = cli.SyncWithContext(syncCtx)
+			select {
+			case <-syncCtx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done

@@ -688,3 +688,47 @@ func TestLoginAgainAfterLogout(t *testing.T) {
 	}
 	u.waitAnswer(tb.userID, u.say(room, "!help"))
 }
+
+// TestStartWhileHomeserverDown: a bot started while the homeserver is
+// unreachable waits for it instead of exiting.
+func TestStartWhileHomeserverDown(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	u := newTestUser(t, false)
+	if err := hs.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = hs.Resume() // keep the other tests going
+		}
+	}()
+	b, err := New(tb.cfg, testLogger(t, "bot"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.bot, tb.cancel, tb.done = b, cancel, make(chan error, 1)
+	go func() { tb.done <- b.Run(ctx) }()
+	select {
+	case err := <-tb.done:
+		tb.cancel = nil
+		t.Fatalf("bot gave up while the homeserver was down: %v", err)
+	case <-time.After(3 * time.Second):
+	}
+	resumed = true
+	if err := hs.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-b.Ready():
+	case err := <-tb.done:
+		tb.cancel = nil
+		t.Fatalf("bot stopped: %v", err)
+	case <-time.After(2 * waitLong):
+		t.Fatal("bot did not connect after the homeserver came back")
+	}
+	room := u.createRoom(tb.userID, false, false)
+	u.waitAnswer(tb.userID, u.say(room, "!help"))
+}

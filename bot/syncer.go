@@ -25,10 +25,13 @@ var errBatchFailed = errors.New("some answers of a sync batch could not be sent"
 //   - failed syncs back off exponentially instead of a flat 10 s.
 type syncer struct {
 	*mautrix.DefaultSyncer
-	store    *deferredSyncStore
-	log      zerolog.Logger
-	obs      observer
-	failures atomic.Int32
+	store *deferredSyncStore
+	log   zerolog.Logger
+	obs   observer
+	// committed counts batches whose token was committed, so the run loop
+	// can tell a loop that works from one that keeps failing.
+	committed atomic.Int64
+	failures  atomic.Int32
 }
 
 func newSyncer(log zerolog.Logger, obs observer) *syncer {
@@ -64,7 +67,11 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 		s.store.drop()
 		return errBatchFailed
 	}
-	return s.store.commit(context.WithoutCancel(ctx))
+	if err := s.store.commit(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	s.committed.Add(1)
+	return nil
 }
 
 // OnFailedSync waits 1 s, 2 s, 4 s … up to 60 s between failed syncs, and

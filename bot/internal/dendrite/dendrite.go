@@ -197,6 +197,9 @@ func (s *Server) Stop() error {
 	return nil
 }
 
+// Resume starts a stopped server again with the same data and port.
+func (s *Server) Resume() error { return s.start() }
+
 // Restart stops the server and starts it again on the same port with the
 // same data, as a homeserver upgrade or crash would.
 func (s *Server) Restart() error {
