@@ -284,8 +284,7 @@ func TestOldMessagesBeforeJoinAreIgnored(t *testing.T) {
 
 // restartScenario: answered before a restart → never again; sent while the
 // bot is down → answered exactly once after it starts; sent after → answered.
-func restartScenario(t *testing.T, encrypted bool) {
-	opts := []botOption{}
+func restartScenario(t *testing.T, encrypted bool, opts ...botOption) {
 	if encrypted {
 		opts = append(opts, withEncryption)
 	}
@@ -310,9 +309,19 @@ func restartScenario(t *testing.T, encrypted bool) {
 	if got := u.waitAnswer(tb.userID, after); got.Body != want {
 		t.Errorf("answer after restart = %q, want %q", got.Body, want)
 	}
+	// settings survive the restart too, per room
+	if err := tb.bot.settings.set(context.Background(), room, SettingPrefix, "?"); err != nil {
+		t.Fatal(err)
+	}
 	// a second restart must not replay anything either
 	tb.stop()
 	tb.start()
+	if p := tb.bot.settings.get(room).Prefix; p != "?" {
+		t.Errorf("prefix after restart = %q, want ?", p)
+	}
+	if err := tb.bot.settings.set(context.Background(), room, SettingPrefix, "!"); err != nil {
+		t.Fatal(err)
+	}
 	last := u.say(room, "!help")
 	u.waitAnswer(tb.userID, last)
 	time.Sleep(waitQuiet)

@@ -294,3 +294,7 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// FreePort returns a loopback TCP port free right now, for other services
+// a test starts beside the homeserver.
+func FreePort() (int, error) { return freePort() }
