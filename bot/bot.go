@@ -123,6 +123,13 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer b.close()
 	b.log.Info().Stringer("user_id", b.client.UserID).Stringer("device_id", b.client.DeviceID).
 		Bool("encryption", b.crypto != nil).Msg("Connected, syncing")
+	// Handlers work on until shutdownGrace after ctx ends (see
+	// syncer.ProcessResponse); then their requests are cancelled.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancelWork) })
+	defer stopGrace()
+	b.syncer.work = work
 	// The announcer stops with ctx; wait for it before the database closes.
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -28,6 +28,7 @@ type syncer struct {
 	store *deferredSyncStore
 	log   zerolog.Logger
 	obs   observer
+	work  context.Context // see ProcessResponse
 	// committed counts batches whose token was committed, so the run loop
 	// can tell a loop that works from one that keeps failing.
 	committed atomic.Int64
@@ -35,8 +36,17 @@ type syncer struct {
 }
 
 func newSyncer(log zerolog.Logger, obs observer) *syncer {
-	return &syncer{DefaultSyncer: mautrix.NewDefaultSyncer(), log: log, obs: obs}
+	return &syncer{DefaultSyncer: mautrix.NewDefaultSyncer(), log: log, obs: obs, work: context.Background()}
 }
+
+// valuesFrom is a context with the deadline and cancellation of one and the
+// values (sync token, logger, batch) of another.
+type valuesFrom struct {
+	context.Context
+	values context.Context
+}
+
+func (v valuesFrom) Value(key any) any { return v.values.Value(key) }
 
 // maxParallelRooms bounds how many rooms are answered at once.
 const maxParallelRooms = 16
@@ -47,15 +57,13 @@ const shutdownGrace = 8 * time.Second
 func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, since string) error {
 	s.failures.Store(0)
 	s.obs.syncOK()
-	// Shutdown must not cut a batch in half: finish it, then stop. But not
-	// forever (a container gets SIGKILL soon after SIGTERM): past
-	// shutdownGrace the sends are cancelled, the token stays uncommitted
-	// and the next start fetches the batch again.
-	parent := ctx
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stop := context.AfterFunc(parent, func() { time.AfterFunc(shutdownGrace, cancel) })
-	defer stop()
+	// Shutdown must not cut a batch in half, so the handlers do not get the
+	// sync's context but s.work, which ends shutdownGrace after shutdown
+	// began (a container gets SIGKILL soon after SIGTERM): past it the sends
+	// are cancelled, the token stays uncommitted and the next start fetches
+	// the batch again. It also outlives this call, as it must: cryptohelper
+	// decrypts an event whose key comes late in a goroutine using this ctx.
+	ctx = valuesFrom{Context: s.work, values: ctx}
 	b := &batch{rooms: map[id.RoomID][]job{}}
 	ctx = context.WithValue(s.log.WithContext(ctx), batchKey{}, b)
 	if err := s.DefaultSyncer.ProcessResponse(ctx, resp, since); err != nil {
