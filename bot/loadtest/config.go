@@ -1,0 +1,114 @@
+// Package loadtest measures guidebot against the SPEC §9 budgets on a
+// throwaway Dendrite on 127.0.0.1: the homeserver floor (one-way delivery),
+// a trivial echo client's round trip and throughput, guidebot's round trip
+// and throughput in the same conditions, guidebot's resident memory with
+// many rooms joined, and the time from its start to its first answer, in
+// plain and in encrypted rooms. guidebot runs as its own process, built
+// from ./cmd/guidebot, so its memory is its own.
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Config scales a run. The zero value of a field means its default.
+type Config struct {
+	// Plain and Encrypted choose the kinds of rooms measured (both when
+	// neither is set).
+	Plain, Encrypted bool
+
+	Rooms       int           // rooms of the sustained phase, for the bot and for the echo client each (100)
+	MemoryRooms int           // rooms guidebot has joined when its memory is read (1000)
+	Commands    int           // round trips per responder, and one-way deliveries (200)
+	Duration    time.Duration // measured part of the sustained phase, per responder (20 s)
+	Warmup      time.Duration // unmeasured start of each sustained phase (3 s)
+	Observers   int           // syncing clients watching the sustained rooms (4)
+	Senders     int           // accounts sending the sustained commands (180; see floodPerWindow)
+	// LatencySenders send the sequential round trips (40).
+	LatencySenders int
+	// Settle is the idle time before memory is read (5 s).
+	Settle time.Duration
+	// ShortEcho makes the echo client answer "echo" instead of the same
+	// text guidebot sends.
+	ShortEcho bool
+
+	Guidebot      string // a guidebot binary to run; built from the module when empty
+	ProfileDir    string // when set, CPU and heap profiles of guidebot are written here
+	WorkDir       string // parent of the temporary directory (bot database, logs); os.TempDir() when empty
+	HomeserverDir string // parent of Dendrite's data; /dev/shm when it exists, else WorkDir
+	Keep          bool   // keep the temporary directories
+	Timeout       time.Duration
+	Log           io.Writer // progress lines; os.Stderr when nil
+}
+
+// Quick is the smallest run that still exercises every measurement
+// (under about 2 minutes on 2 cores).
+func Quick() Config {
+	return Config{
+		Rooms: 20, MemoryRooms: 100, Commands: 40,
+		Duration: 5 * time.Second, Warmup: 2 * time.Second,
+		Observers: 2, Senders: 100, LatencySenders: 16, Settle: 2 * time.Second,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	if !c.Plain && !c.Encrypted {
+		c.Plain, c.Encrypted = true, true
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Rooms, 100)
+	def(&c.MemoryRooms, BudgetRooms)
+	def(&c.Commands, 200)
+	def(&c.Observers, 4)
+	def(&c.Senders, 180)
+	def(&c.LatencySenders, 40)
+	defd(&c.Duration, 20*time.Second)
+	defd(&c.Warmup, 3*time.Second)
+	defd(&c.Settle, 5*time.Second)
+	defd(&c.Timeout, 30*time.Minute)
+	// the bot's memory rooms include its sustained rooms and the latency room
+	c.MemoryRooms = max(c.MemoryRooms, c.Rooms+1)
+	c.Observers = min(c.Observers, c.Rooms)
+	// every sustained room needs a sender of its own
+	c.Senders = max(c.Senders, c.Rooms)
+	if c.WorkDir == "" {
+		c.WorkDir = os.TempDir()
+	}
+	if c.HomeserverDir == "" {
+		c.HomeserverDir = c.WorkDir
+		if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+			c.HomeserverDir = "/dev/shm"
+		}
+	}
+	if c.Log == nil {
+		c.Log = os.Stderr
+	}
+	return c
+}
+
+// sendersPerRoom spreads Senders over the sustained rooms.
+func (c Config) sendersPerRoom() int { return (c.Senders + c.Rooms - 1) / c.Rooms }
+
+func (c Config) describe() string {
+	echo := "the same answer text as guidebot"
+	if c.ShortEcho {
+		echo = `"echo"`
+	}
+	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
+		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+
+		"memory with %d rooms joined; echo answers with %s",
+		c.HomeserverDir, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
+		c.MemoryRooms, echo)
+}

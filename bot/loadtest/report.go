@@ -1,0 +1,228 @@
+package loadtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// The SPEC §9 budgets this tool checks.
+const (
+	BudgetP50Extra   = 5 * time.Millisecond // bot p50 ≤ echo p50 + this
+	BudgetP99Factor  = 1.2                  // bot p99 ≤ echo p99 × this
+	BudgetRateRatio  = 0.90                 // bot answers/s ≥ echo answers/s × this
+	BudgetRSS        = 60_000_000           // bytes, with BudgetRooms joined
+	BudgetRooms      = 1000
+	BudgetFirstReply = 2 * time.Second // process start → first answer received
+)
+
+// ModeResult is every figure measured for one kind of room.
+type ModeResult struct {
+	Encrypted bool `json:"encrypted"`
+
+	Floor Latency `json:"floor_one_way"` // client → client delivery
+	Echo  Latency `json:"echo_round_trip"`
+	Bot   Latency `json:"bot_round_trip"`
+
+	SustainedRooms int     `json:"sustained_rooms"`
+	EchoRate       float64 `json:"echo_answers_per_s"`
+	BotRate        float64 `json:"bot_answers_per_s"`
+	EchoLoad       Latency `json:"echo_round_trip_sustained"`
+	BotLoad        Latency `json:"bot_round_trip_sustained"`
+
+	MemoryRooms int    `json:"memory_rooms"` // rooms the bot had joined when RSS was read
+	RSSIdle     uint64 `json:"rss_idle_bytes"`
+	RSSLoad     uint64 `json:"rss_load_max_bytes"`
+	RSSPeak     uint64 `json:"rss_peak_bytes"` // VmHWM of the process that served the load
+
+	StartFirst   time.Duration `json:"start_first_ns"`   // new database, first login
+	StartRestart time.Duration `json:"start_restart_ns"` // existing database, all rooms joined
+
+	Notes []string      `json:"notes,omitempty"`
+	Took  time.Duration `json:"took_ns"`
+}
+
+// Report is the outcome of one run.
+type Report struct {
+	Machine  Machine       `json:"machine"`
+	Settings string        `json:"settings"`
+	Modes    []ModeResult  `json:"modes"`
+	Profiles []string      `json:"profiles,omitempty"`
+	Took     time.Duration `json:"took_ns"`
+}
+
+// Row is one line of the table.
+type Row struct {
+	What, Measured, Budget, Result string
+}
+
+const (
+	resultPass = "pass"
+	resultMiss = "**MISS**"
+	resultNone = "not measured"
+	noBudget   = "— (reference)"
+)
+
+func verdict(ok bool) string {
+	if ok {
+		return resultPass
+	}
+	return resultMiss
+}
+
+// Rows turns a mode's figures into table rows, each beside its budget.
+func (m *ModeResult) Rows() []Row {
+	var rows []Row
+	add := func(what, measured, budget, result string) {
+		rows = append(rows, Row{what, measured, budget, result})
+	}
+	tri := func(l Latency) string {
+		if l.N == 0 {
+			return "—"
+		}
+		s := fmt.Sprintf("%s / %s / %s (n=%d)", ms(l.P50), ms(l.P90), ms(l.P99), l.N)
+		if l.Timeouts > 0 {
+			s += fmt.Sprintf(", %d unanswered", l.Timeouts)
+		}
+		return s
+	}
+	add("homeserver floor: one-way delivery p50 / p90 / p99", tri(m.Floor), noBudget, "")
+	add("echo client round trip p50 / p90 / p99", tri(m.Echo), noBudget, "")
+	add(fmt.Sprintf("echo client answers per second, %d rooms", m.SustainedRooms), rate(m.EchoRate), noBudget, "")
+	add("guidebot round trip p50 / p90 / p99", tri(m.Bot), "", "")
+
+	if m.Bot.N == 0 || m.Echo.N == 0 {
+		add("guidebot round trip p50 vs echo", "—", "≤ echo + 5 ms", resultNone)
+		add("guidebot round trip p99 vs echo", "—", "≤ echo × 1.2", resultNone)
+	} else {
+		limit50 := m.Echo.P50 + BudgetP50Extra
+		add("guidebot round trip p50 vs echo",
+			fmt.Sprintf("%s (echo %s, %+.1f ms)", ms(m.Bot.P50), ms(m.Echo.P50), msf(m.Bot.P50-m.Echo.P50)),
+			"≤ echo + 5 ms = "+ms(limit50), verdict(m.Bot.P50 <= limit50 && m.Bot.Timeouts == 0))
+		limit99 := time.Duration(float64(m.Echo.P99) * BudgetP99Factor)
+		add("guidebot round trip p99 vs echo",
+			fmt.Sprintf("%s (echo %s, ×%.2f)", ms(m.Bot.P99), ms(m.Echo.P99), float64(m.Bot.P99)/float64(m.Echo.P99)),
+			"≤ echo × 1.2 = "+ms(limit99), verdict(m.Bot.P99 <= limit99 && m.Bot.Timeouts == 0))
+	}
+
+	what := fmt.Sprintf("guidebot commands per second, %d rooms", m.SustainedRooms)
+	if m.BotRate == 0 || m.EchoRate == 0 {
+		add(what, rate(m.BotRate), "≥ 90 % of echo", resultNone)
+	} else {
+		ratio := m.BotRate / m.EchoRate
+		add(what, fmt.Sprintf("%s = %.0f %% of echo", rate(m.BotRate), 100*ratio),
+			fmt.Sprintf("≥ 90 %% of echo = %s", rate(m.EchoRate*BudgetRateRatio)), verdict(ratio >= BudgetRateRatio))
+	}
+	if m.BotLoad.N > 0 || m.EchoLoad.N > 0 {
+		add("round trip while sustained, guidebot p50 / p99", fmt.Sprintf("%s / %s", ms(m.BotLoad.P50), ms(m.BotLoad.P99)),
+			fmt.Sprintf("— (echo %s / %s)", ms(m.EchoLoad.P50), ms(m.EchoLoad.P99)), "")
+	}
+
+	rooms := fmt.Sprintf("%d rooms", m.MemoryRooms)
+	if m.MemoryRooms != BudgetRooms {
+		rooms += fmt.Sprintf(" (budget is for %d)", BudgetRooms)
+	}
+	budgetRSS := "≤ " + mb(BudgetRSS)
+	memRow := func(what string, v uint64) {
+		if v == 0 {
+			add(what, "—", budgetRSS, resultNone)
+			return
+		}
+		add(what, mb(v), budgetRSS, verdict(v <= BudgetRSS))
+	}
+	memRow("guidebot resident memory (VmRSS), "+rooms+", idle", m.RSSIdle)
+	memRow("guidebot resident memory (VmRSS), "+rooms+", under load (max)", m.RSSLoad)
+	if m.RSSPeak > 0 {
+		add("guidebot peak resident memory (VmHWM) after restart", mb(m.RSSPeak), "— (peak)", "")
+	}
+
+	startRow := func(what string, d time.Duration) {
+		if d == 0 {
+			add(what, "—", "≤ 2 s", resultNone)
+			return
+		}
+		add(what, fmt.Sprintf("%.2f s", d.Seconds()), "≤ 2 s", verdict(d <= BudgetFirstReply))
+	}
+	startRow("start to first answer, first start (new database)", m.StartFirst)
+	startRow(fmt.Sprintf("start to first answer, restart with %d rooms", m.MemoryRooms), m.StartRestart)
+	return rows
+}
+
+// Misses lists the rows that missed their budget.
+func (m *ModeResult) Misses() []Row {
+	var out []Row
+	for _, r := range m.Rows() {
+		if r.Result == resultMiss {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (m *ModeResult) title() string {
+	if m.Encrypted {
+		return "encrypted rooms"
+	}
+	return "plain rooms"
+}
+
+// WriteMarkdown prints the machine, the settings and one table per mode.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("# guidebot load test (SPEC §9)\n\n")
+	fmt.Fprintf(&b, "- machine: %s\n", r.Machine)
+	fmt.Fprintf(&b, "- run: %s\n", r.Settings)
+	fmt.Fprintf(&b, "- took: %s\n", r.Took.Round(time.Second))
+	for i := range r.Modes {
+		m := &r.Modes[i]
+		fmt.Fprintf(&b, "\n## %s\n\n", m.title())
+		b.WriteString("| figure | measured | budget | result |\n|---|---|---|---|\n")
+		for _, row := range m.Rows() {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(row.What), cell(row.Measured), cell(row.Budget), cell(row.Result))
+		}
+		if len(m.Notes) > 0 {
+			b.WriteString("\n")
+			for _, n := range m.Notes {
+				fmt.Fprintf(&b, "- %s\n", n)
+			}
+		}
+		fmt.Fprintf(&b, "\n(%s measured in %s; MB = 10⁶ bytes.)\n", m.title(), m.Took.Round(time.Second))
+	}
+	if len(r.Profiles) > 0 {
+		b.WriteString("\nProfiles of the guidebot process:\n\n")
+		for _, p := range r.Profiles {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON prints the report as one JSON document (durations in ns).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func cell(s string) string {
+	if s == "" {
+		return " "
+	}
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", msf(d)) }
+
+func mb(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+
+func rate(r float64) string {
+	if r == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f/s", r)
+}

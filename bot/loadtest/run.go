@@ -1,0 +1,894 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/commands"
+	"github.com/guidebot/guidebot/content"
+)
+
+// The commands timed, in turn. Each is answered from the built-in content.
+var timedCommands = []string{
+	"!messenger signal",
+	"!compare signal briar",
+	"!messenger simplex",
+	"!compare session molly element",
+}
+
+// probeCommand is sent every probeEvery while waiting for a starting bot.
+const (
+	probeCommand = "!messenger signal"
+	probeEvery   = 100 * time.Millisecond
+	probeLimit   = 90 * time.Second
+)
+
+// Run measures what cfg asks for and returns the report; on error the
+// report holds what was measured until then.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(cfg.Log, "[%6s] %s\n", time.Since(began).Round(time.Second), fmt.Sprintf(format, args...))
+	}
+	rep := &Report{Machine: ReadMachine(), Settings: cfg.describe()}
+	if cfg.ProfileDir != "" && cfg.Guidebot != "" {
+		return rep, errors.New("profiles need the tool to build guidebot (with a pprof overlay): leave the guidebot binary unset")
+	}
+	root, err := os.MkdirTemp(cfg.WorkDir, "guidebot-load-")
+	if err != nil {
+		return rep, err
+	}
+	if cfg.Keep {
+		logf("work directory %s is kept", root)
+	} else {
+		defer os.RemoveAll(root)
+	}
+	if cfg.ProfileDir != "" {
+		if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
+			return rep, err
+		}
+	}
+	bin := cfg.Guidebot
+	if bin == "" {
+		logf("building guidebot (go build -tags goolm ./cmd/guidebot)")
+		if bin, err = buildGuidebot(ctx, root, cfg.ProfileDir != ""); err != nil {
+			return rep, err
+		}
+	}
+	answers := map[string][2]string{}
+	engine := commands.New(content.Builtin())
+	for _, c := range timedCommands {
+		r, ok := engine.Handle(ctx, commands.Request{Text: c, Room: defaultRoom{}})
+		if !ok || r.Failed {
+			return rep, fmt.Errorf("the engine does not answer %q", c)
+		}
+		answers[c] = [2]string{r.Plain, r.HTML}
+	}
+	var modes []bool
+	if cfg.Plain {
+		modes = append(modes, false)
+	}
+	if cfg.Encrypted {
+		modes = append(modes, true)
+	}
+	for _, enc := range modes {
+		m := &mode{cfg: cfg, enc: enc, bin: bin, answers: answers, logf: logf,
+			replies: newTracker(), deliveries: newTracker()}
+		m.dir = filepath.Join(root, m.name())
+		res, err := m.run(ctx)
+		rep.Modes = append(rep.Modes, *res)
+		rep.Profiles = append(rep.Profiles, m.profiles...)
+		if err != nil {
+			rep.Took = time.Since(began)
+			return rep, fmt.Errorf("%s: %w", m.name(), err)
+		}
+	}
+	rep.Took = time.Since(began)
+	return rep, nil
+}
+
+// defaultRoom is a room with the default settings, as every room of the
+// run has.
+type defaultRoom struct{}
+
+func (defaultRoom) Settings() commands.Settings {
+	return commands.Settings{Language: content.EN, Prefix: "!", Replies: "thread"}
+}
+func (defaultRoom) MayChangeSettings(context.Context) (bool, int, error) { return false, 50, nil }
+func (defaultRoom) SetSetting(context.Context, string, string) error     { return nil }
+
+// mode measures one kind of room on a homeserver of its own.
+type mode struct {
+	cfg      Config
+	enc      bool
+	bin      string
+	dir      string
+	answers  map[string][2]string
+	logf     func(string, ...any)
+	res      *ModeResult
+	profiles []string
+
+	hs         *dendrite.Server
+	hsDir      string
+	clientLog  zerolog.Logger
+	logFile    *os.File
+	replies    *tracker
+	deliveries *tracker
+
+	botLogin      *dendrite.Login
+	botID         id.UserID
+	echo          *echoClient
+	lead          *peer   // creates and watches the latency rooms, sends the start probes
+	observers     []*peer // create and watch the sustained and filler rooms
+	latencyPeers  []*peer
+	latency       *pool
+	sustainPeers  [][]*peer // per sustained room
+	sustainBot    []*pool
+	sustainEcho   []*pool
+	peers         []*peer // every peer, to close
+	lb, le, floor id.RoomID
+	tb, te        []id.RoomID
+	bot           *botProc
+
+	problems map[string]int // what went wrong, counted, for the notes
+	pmu      sync.Mutex
+}
+
+func (m *mode) name() string {
+	if m.enc {
+		return "encrypted"
+	}
+	return "plain"
+}
+
+func (m *mode) problem(kind string) {
+	m.pmu.Lock()
+	if m.problems == nil {
+		m.problems = map[string]int{}
+	}
+	m.problems[kind]++
+	m.pmu.Unlock()
+}
+
+func (m *mode) note(format string, args ...any) {
+	m.res.Notes = append(m.res.Notes, fmt.Sprintf(format, args...))
+}
+
+func (m *mode) run(ctx context.Context) (*ModeResult, error) {
+	began := time.Now()
+	m.res = &ModeResult{Encrypted: m.enc, SustainedRooms: m.cfg.Rooms}
+	defer func() {
+		m.teardown()
+		m.res.Took = time.Since(began)
+	}()
+	steps := []struct {
+		what string
+		f    func(context.Context) error
+	}{
+		{"starting Dendrite", m.startHomeserver},
+		{"registering accounts", m.setupAccounts},
+		{"creating the latency rooms", m.setupLatencyRooms},
+		{"first start of guidebot (new database)", m.firstStart},
+		{"creating the sustained and filler rooms", m.setupRooms},
+		{"reading idle memory", m.idleMemory},
+		{"restarting guidebot", m.restart},
+		{"warming up", m.warmUp},
+		{"measuring one-way delivery", m.measureFloor},
+		{"measuring round trips", m.measureRoundTrips},
+		{"measuring sustained commands", m.measureSustained},
+		{"reading guidebot's metrics and log", m.collect},
+	}
+	if err := os.MkdirAll(m.dir, 0o700); err != nil {
+		return m.res, err
+	}
+	for _, s := range steps {
+		m.logf("%s: %s", m.name(), s.what)
+		if err := s.f(ctx); err != nil {
+			m.addProblemNotes(s.what)
+			return m.res, fmt.Errorf("%s: %w", s.what, err)
+		}
+	}
+	m.addProblemNotes("measurement")
+	return m.res, nil
+}
+
+func (m *mode) teardown() {
+	if m.bot != nil && m.bot.cmd != nil {
+		if err := m.bot.stop(); err != nil {
+			m.note("stopping guidebot: %v", err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, p := range m.peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.close() }()
+	}
+	wg.Wait()
+	if m.hs != nil {
+		_ = m.hs.Stop()
+	}
+	if m.hsDir != "" && !m.cfg.Keep {
+		_ = os.RemoveAll(m.hsDir)
+	}
+	if m.logFile != nil {
+		m.logFile.Close()
+	}
+}
+
+func (m *mode) startHomeserver(context.Context) error {
+	var err error
+	if m.hsDir, err = os.MkdirTemp(m.cfg.HomeserverDir, "guidebot-load-hs-"); err != nil {
+		return err
+	}
+	if m.logFile, err = os.Create(filepath.Join(m.dir, "clients.log")); err != nil {
+		return err
+	}
+	m.clientLog = zerolog.New(m.logFile).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	// Dendrite's rate limiting is off in the harness's config.
+	m.hs, err = dendrite.Start(m.hsDir)
+	return err
+}
+
+// setupAccounts registers every account and makes the clients.
+func (m *mode) setupAccounts(ctx context.Context) error {
+	cfg := m.cfg
+	perRoom := cfg.sendersPerRoom()
+	names := []string{"guidebot", "echo", "lead"}
+	for i := range cfg.Observers {
+		names = append(names, fmt.Sprintf("observer%d", i))
+	}
+	for i := range cfg.LatencySenders {
+		names = append(names, fmt.Sprintf("latency%d", i))
+	}
+	for i := range cfg.Rooms * perRoom {
+		names = append(names, fmt.Sprintf("sender%d", i))
+	}
+	logins := make([]*dendrite.Login, len(names))
+	// registration is a bcrypt hash each: two per core is enough
+	if err := parallel(ctx, len(names), 4, func(ctx context.Context, i int) error {
+		return retry(ctx, "registering "+names[i], func() error {
+			l, err := m.hs.RegisterLogin(ctx, names[i], accountPassword)
+			logins[i] = l
+			return err
+		})
+	}); err != nil {
+		return err
+	}
+	m.logf("%s: %d accounts registered", m.name(), len(names))
+	m.botLogin, m.botID = logins[0], id.UserID(logins[0].UserID)
+
+	peers := make([]*peer, len(names))
+	peerDir := filepath.Join(m.dir, "peers")
+	if err := os.MkdirAll(peerDir, 0o700); err != nil {
+		return err
+	}
+	if err := parallel(ctx, len(names)-1, 8, func(ctx context.Context, i int) error {
+		i++ // not the bot
+		p, err := newPeer(ctx, m.hs.URL, logins[i], names[i], m.enc, names[i] != "echo", peerDir, m.clientLog)
+		peers[i] = p
+		return err
+	}); err != nil {
+		for _, p := range peers {
+			if p != nil {
+				m.peers = append(m.peers, p)
+			}
+		}
+		return err
+	}
+	m.peers = peers[1:]
+	m.echo = startEcho(peers[1], m.answers, cfg.ShortEcho)
+	m.lead = peers[2]
+	observe(m.lead, m.replies, m.deliveries)
+	m.lead.startSync()
+	rest := peers[3:]
+	m.observers, rest = rest[:cfg.Observers], rest[cfg.Observers:]
+	for _, o := range m.observers {
+		observe(o, m.replies, m.deliveries)
+		o.startSync()
+	}
+	m.latencyPeers, rest = rest[:cfg.LatencySenders], rest[cfg.LatencySenders:]
+	m.latency = newPool(m.latencyPeers)
+	m.sustainPeers = make([][]*peer, cfg.Rooms)
+	for i, p := range rest {
+		m.sustainPeers[i%cfg.Rooms] = append(m.sustainPeers[i%cfg.Rooms], p)
+	}
+	for j := range cfg.Rooms {
+		m.sustainBot = append(m.sustainBot, newPool(m.sustainPeers[j]))
+		m.sustainEcho = append(m.sustainEcho, newPool(m.sustainPeers[j]))
+	}
+	return nil
+}
+
+// setupLatencyRooms makes the room guidebot answers in one command at a
+// time (joined before its first start, with the bot's registration
+// device, which is then logged out), the echo client's room and the
+// delivery room.
+func (m *mode) setupLatencyRooms(ctx context.Context) error {
+	var err error
+	if m.lb, err = createRoom(ctx, m.lead, m.enc); err != nil {
+		return err
+	}
+	if m.le, err = createRoom(ctx, m.lead, m.enc, m.echo.cli.UserID); err != nil {
+		return err
+	}
+	if m.floor, err = createRoom(ctx, m.lead, m.enc); err != nil {
+		return err
+	}
+	botCli, err := mautrix.NewClient(m.hs.URL, m.botID, m.botLogin.AccessToken)
+	if err != nil {
+		return err
+	}
+	if _, err := botCli.JoinRoomByID(ctx, m.lb); err != nil {
+		return fmt.Errorf("joining the bot account: %w", err)
+	}
+	if _, err := botCli.Logout(ctx); err != nil {
+		return fmt.Errorf("logging out the bot's registration device: %w", err)
+	}
+	rooms := []id.RoomID{m.lb, m.le, m.floor}
+	if err := parallel(ctx, len(m.latencyPeers)*len(rooms), 4, func(ctx context.Context, i int) error {
+		return joinRoom(ctx, m.latencyPeers[i/len(rooms)], rooms[i%len(rooms)])
+	}); err != nil {
+		return err
+	}
+	return waitMember(ctx, m.lead, m.le, m.echo.cli.UserID, time.Minute)
+}
+
+// firstStart starts guidebot on a new database and times its first answer.
+func (m *mode) firstStart(ctx context.Context) error {
+	botDir := filepath.Join(m.dir, "guidebot")
+	if err := os.MkdirAll(botDir, 0o700); err != nil {
+		return err
+	}
+	var err error
+	m.bot, err = newBotProc(m.bin, botDir, botSettings{
+		Homeserver: m.hs.URL, UserID: m.botID.String(), Password: accountPassword, Encrypted: m.enc,
+	}, m.cfg.ProfileDir != "")
+	if err != nil {
+		return err
+	}
+	d, err := m.startAndProbe(ctx)
+	if err != nil {
+		return err
+	}
+	m.res.StartFirst = d
+	m.logf("%s: first answer %.2f s after the process started", m.name(), d.Seconds())
+	return nil
+}
+
+// startAndProbe starts the bot process and sends probeCommand every
+// probeEvery until one is answered; it returns process start → that
+// answer received.
+func (m *mode) startAndProbe(ctx context.Context) (time.Duration, error) {
+	t0, err := m.bot.start()
+	if err != nil {
+		return 0, err
+	}
+	want := m.answers[probeCommand][0]
+	deadline := t0.Add(probeLimit)
+	var sent []id.EventID
+	next := t0
+	for time.Now().Before(deadline) {
+		if exited, err := m.bot.exited(); exited {
+			return 0, fmt.Errorf("guidebot exited (%v); see %s", err, m.bot.logPath)
+		}
+		if !time.Now().Before(next) {
+			if ev, err := m.lead.say(ctx, m.lb, probeCommand); err == nil {
+				sent = append(sent, ev)
+			}
+			next = next.Add(probeEvery)
+		}
+		for _, ev := range sent {
+			if a, ok := m.replies.peek(ev); ok && a.from == m.botID && a.body == want {
+				return a.at.Sub(t0), nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s", probeLimit, len(sent), m.bot.logPath)
+}
+
+// setupRooms creates the sustained rooms (one for the bot, one for the echo
+// client, per index) and filler rooms until the bot has MemoryRooms, and
+// has the senders join theirs.
+func (m *mode) setupRooms(ctx context.Context) error {
+	cfg := m.cfg
+	m.tb = make([]id.RoomID, cfg.Rooms)
+	m.te = make([]id.RoomID, cfg.Rooms)
+	filler := cfg.MemoryRooms - 1 - cfg.Rooms
+	total := 2*cfg.Rooms + filler
+	var made atomic.Int64
+	began := time.Now()
+	// Dendrite writes one event at a time: one creator per observer is as
+	// fast as more.
+	err := parallel(ctx, len(m.observers), len(m.observers), func(ctx context.Context, o int) error {
+		obs := m.observers[o]
+		for k := o; k < total; k += len(m.observers) {
+			var err error
+			switch {
+			case k < cfg.Rooms:
+				m.tb[k], err = createRoom(ctx, obs, m.enc, m.botID)
+			case k < 2*cfg.Rooms:
+				m.te[k-cfg.Rooms], err = createRoom(ctx, obs, m.enc, m.echo.cli.UserID)
+			default:
+				_, err = createRoom(ctx, obs, m.enc, m.botID)
+			}
+			if err != nil {
+				return err
+			}
+			if n := made.Add(1); n%200 == 0 {
+				m.logf("%s: %d/%d rooms created (%.0f/s)", m.name(), n, total, float64(n)/time.Since(began).Seconds())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	m.logf("%s: %d rooms created in %s; waiting for guidebot to join %d", m.name(), total, time.Since(began).Round(time.Second), cfg.MemoryRooms)
+	if err := m.waitBotRooms(ctx, cfg.MemoryRooms); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(2 * time.Minute); m.echo.joined.Load() < int64(cfg.Rooms+1); {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the echo client joined %d of %d rooms", m.echo.joined.Load(), cfg.Rooms+1)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	type join struct {
+		p    *peer
+		room id.RoomID
+	}
+	var joins []join
+	for j, ps := range m.sustainPeers {
+		for _, p := range ps {
+			joins = append(joins, join{p, m.tb[j]}, join{p, m.te[j]})
+		}
+	}
+	if err := parallel(ctx, len(joins), 4, func(ctx context.Context, i int) error {
+		return joinRoom(ctx, joins[i].p, joins[i].room)
+	}); err != nil {
+		return err
+	}
+	if m.enc {
+		// Senders never sync; they read the state of their rooms once so
+		// that they encrypt, and for every member's devices.
+		for _, p := range m.latencyPeers {
+			for _, r := range []id.RoomID{m.lb, m.le, m.floor} {
+				joins = append(joins, join{p, r})
+			}
+		}
+		if err := parallel(ctx, len(joins), 4, func(ctx context.Context, i int) error {
+			return loadRoomState(ctx, joins[i].p, joins[i].room)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitBotRooms waits until guidebot reports n joined rooms.
+func (m *mode) waitBotRooms(ctx context.Context, n int) error {
+	limit := 2*time.Minute + time.Duration(n)*100*time.Millisecond
+	deadline := time.Now().Add(limit)
+	lastLog := time.Now()
+	for {
+		got, err := m.bot.metric(ctx, "guidebot_joined_rooms")
+		if err == nil && int(got) >= n {
+			return nil
+		}
+		if exited, err := m.bot.exited(); exited {
+			return fmt.Errorf("guidebot exited (%v); see %s", err, m.bot.logPath)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("guidebot joined %.0f of %d rooms within %s", got, n, limit)
+		}
+		if time.Since(lastLog) > 15*time.Second {
+			m.logf("%s: guidebot has joined %.0f/%d rooms", m.name(), got, n)
+			lastLog = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// idleMemory reads the bot's resident memory after Settle without traffic.
+func (m *mode) idleMemory(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(m.cfg.Settle):
+	}
+	rss, _, err := m.bot.memory()
+	if err != nil {
+		return err
+	}
+	m.res.RSSIdle = rss
+	if n, err := m.bot.metric(ctx, "guidebot_joined_rooms"); err == nil {
+		m.res.MemoryRooms = int(n)
+	}
+	m.logf("%s: guidebot VmRSS %s idle with %d rooms", m.name(), mb(rss), m.res.MemoryRooms)
+	if m.cfg.ProfileDir != "" {
+		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-idle.heap.pprof")
+		if err := m.bot.heapProfile(file); err != nil {
+			m.note("heap profile: %v", err)
+		} else {
+			m.profiles = append(m.profiles, file)
+		}
+	}
+	return nil
+}
+
+// restart stops the bot (SIGTERM) and times its first answer after it
+// starts again on its database, in all its rooms.
+func (m *mode) restart(ctx context.Context) error {
+	if err := m.bot.stop(); err != nil {
+		return err
+	}
+	d, err := m.startAndProbe(ctx)
+	if err != nil {
+		return err
+	}
+	m.res.StartRestart = d
+	m.logf("%s: first answer %.2f s after the restart", m.name(), d.Seconds())
+	// let the probes sent while it was down be answered before timing
+	time.Sleep(2 * time.Second)
+	return nil
+}
+
+// roundTrip sends text from p into room and waits for from's answer; it
+// reports a problem and false for no answer or an unexpected one.
+func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string, wait time.Duration) (sent, answered time.Time, ok bool) {
+	sent = time.Now()
+	ev, err := p.say(ctx, room, text)
+	if err != nil {
+		m.problem("send failed: " + shorten(err.Error()))
+		return sent, time.Time{}, false
+	}
+	a, ok := m.replies.wait(ctx, ev, sent.Add(wait))
+	switch {
+	case !ok:
+		m.problem(fmt.Sprintf("no answer from %s within %s", from.Localpart(), wait))
+		return sent, time.Time{}, false
+	case a.from != from || a.body != want:
+		m.problem(fmt.Sprintf("unexpected answer from %s: %q", a.from.Localpart(), shorten(a.body)))
+		return sent, time.Time{}, false
+	}
+	return sent, a.at, true
+}
+
+// warmUp has every latency sender send once to each latency room, so the
+// timed samples do not pay for first-message costs (key sharing).
+func (m *mode) warmUp(ctx context.Context) error {
+	failed := 0
+	for i, p := range m.latencyPeers {
+		ev, err := p.say(ctx, m.floor, fmt.Sprintf("floor warm-up %d", i))
+		if err != nil {
+			failed++
+		} else if _, ok := m.deliveries.wait(ctx, ev, time.Now().Add(answerTimeout)); !ok {
+			failed++
+		}
+		cmd := timedCommands[i%len(timedCommands)]
+		if _, _, ok := m.roundTrip(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout); !ok {
+			failed++
+		}
+		s, _ := m.latency.acquire(ctx, time.Now().Add(time.Minute))
+		if s == nil {
+			return ctx.Err()
+		}
+		_, _, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout)
+		m.latency.release(s)
+		if !ok {
+			failed++
+		}
+	}
+	if failed > 0 {
+		m.note("warm-up: %d of %d first messages got no answer or delivery", failed, 3*len(m.latencyPeers))
+	}
+	if failed == 3*len(m.latencyPeers) {
+		return errors.New("nothing got through during the warm-up")
+	}
+	// the warm-up's problems are not the measurement's
+	m.addProblemNotes("warm-up")
+	return nil
+}
+
+// phaseLimit bounds a sequential phase of n samples.
+func phaseLimit(n int) time.Duration { return 2*time.Minute + time.Duration(n)*time.Second }
+
+// measureFloor times one-way deliveries, sender → lead, one at a time.
+func (m *mode) measureFloor(ctx context.Context) error {
+	var samples []time.Duration
+	lost := 0
+	deadline := time.Now().Add(phaseLimit(m.cfg.Commands))
+	for i := range m.cfg.Commands {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			m.note("one-way delivery stopped after %d samples (time limit)", i)
+			break
+		}
+		p := m.latencyPeers[i%len(m.latencyPeers)]
+		t := time.Now()
+		ev, err := p.say(ctx, m.floor, fmt.Sprintf("floor %d", i))
+		if err != nil {
+			lost++
+			m.problem("send failed: " + shorten(err.Error()))
+			continue
+		}
+		a, ok := m.deliveries.wait(ctx, ev, t.Add(answerTimeout))
+		if !ok {
+			lost++
+			continue
+		}
+		samples = append(samples, a.at.Sub(t))
+	}
+	m.res.Floor = Summarize(samples, lost)
+	m.logf("%s: one-way p50 %s p99 %s", m.name(), ms(m.res.Floor.P50), ms(m.res.Floor.P99))
+	return ctx.Err()
+}
+
+// measureRoundTrips times command → answer, one at a time, alternating
+// between the echo client and guidebot so both see the same homeserver.
+func (m *mode) measureRoundTrips(ctx context.Context) error {
+	if m.cfg.ProfileDir != "" {
+		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-roundtrip.cpu.pprof")
+		if err := m.bot.startCPUProfile(file); err != nil {
+			m.note("CPU profile: %v", err)
+		} else {
+			m.profiles = append(m.profiles, file)
+			defer func() { _ = m.bot.stopCPUProfile() }()
+		}
+	}
+	var echoRT, botRT []time.Duration
+	echoLost, botLost := 0, 0
+	deadline := time.Now().Add(2 * phaseLimit(m.cfg.Commands))
+	for i := range m.cfg.Commands {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			m.note("round trips stopped after %d pairs (time limit)", i)
+			break
+		}
+		cmd := timedCommands[i%len(timedCommands)]
+		echo := func() {
+			p := m.latencyPeers[i%len(m.latencyPeers)]
+			t, a, ok := m.roundTrip(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
+			if ok {
+				echoRT = append(echoRT, a.Sub(t))
+			} else {
+				echoLost++
+			}
+		}
+		bot := func() {
+			s, _ := m.latency.acquire(ctx, deadline)
+			if s == nil {
+				botLost++
+				return
+			}
+			t, a, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout)
+			m.latency.release(s)
+			if ok {
+				botRT = append(botRT, a.Sub(t))
+			} else {
+				botLost++
+			}
+		}
+		if i%2 == 0 {
+			echo()
+			bot()
+		} else {
+			bot()
+			echo()
+		}
+	}
+	m.res.Echo = Summarize(echoRT, echoLost)
+	m.res.Bot = Summarize(botRT, botLost)
+	m.logf("%s: round trip p50/p99 echo %s / %s, guidebot %s / %s", m.name(),
+		ms(m.res.Echo.P50), ms(m.res.Echo.P99), ms(m.res.Bot.P50), ms(m.res.Bot.P99))
+	return ctx.Err()
+}
+
+// measureSustained primes every sender in its rooms, then runs the echo
+// client's and guidebot's sustained phases, reading the bot's memory
+// while it is under load.
+func (m *mode) measureSustained(ctx context.Context) error {
+	began := time.Now()
+	// Prime: each sender's first message in a room (and each responder's
+	// first answer there) costs key sharing in encrypted rooms.
+	err := parallel(ctx, m.cfg.Rooms, 25, func(ctx context.Context, j int) error {
+		for i, p := range m.sustainPeers[j] {
+			cmd := timedCommands[(i+j)%len(timedCommands)]
+			s, _ := m.sustainEcho[j].acquire(ctx, time.Now().Add(time.Minute))
+			if s != nil {
+				m.roundTrip(ctx, p, m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
+				m.sustainEcho[j].release(s)
+			}
+			if s, _ = m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
+				m.roundTrip(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0], answerTimeout)
+				m.sustainBot[j].release(s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	m.logf("%s: senders primed in %s", m.name(), time.Since(began).Round(time.Second))
+	m.addProblemNotes("priming")
+
+	echoFrom := m.echo.cli.UserID
+	echo := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, func(c string) string { return m.echo.expectedBody(c) })
+	m.res.EchoRate, m.res.EchoLoad = echo.rate, echo.rt
+	m.logf("%s: echo client %.1f answers/s", m.name(), echo.rate)
+	if echo.waitShare > 0.01 {
+		m.note("echo phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*echo.waitShare)
+	}
+	time.Sleep(3 * time.Second) // let stragglers drain
+
+	// memory while guidebot is under load
+	var maxRSS atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if rss, _, err := m.bot.memory(); err == nil && rss > maxRSS.Load() {
+				maxRSS.Store(rss)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	if m.cfg.ProfileDir != "" {
+		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-sustained.cpu.pprof")
+		if err := m.bot.startCPUProfile(file); err != nil {
+			m.note("CPU profile: %v", err)
+		} else {
+			m.profiles = append(m.profiles, file)
+		}
+	}
+	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] })
+	if m.cfg.ProfileDir != "" {
+		_ = m.bot.stopCPUProfile()
+		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-load.heap.pprof")
+		if err := m.bot.heapProfile(file); err == nil {
+			m.profiles = append(m.profiles, file)
+		}
+	}
+	close(stop)
+	<-sampled
+	m.res.BotRate, m.res.BotLoad = bot.rate, bot.rt
+	m.res.RSSLoad = maxRSS.Load()
+	if _, hwm, err := m.bot.memory(); err == nil {
+		m.res.RSSPeak = hwm
+	}
+	m.logf("%s: guidebot %.1f answers/s, VmRSS max %s", m.name(), bot.rate, mb(m.res.RSSLoad))
+	if bot.waitShare > 0.01 {
+		m.note("guidebot phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*bot.waitShare)
+	}
+	return ctx.Err()
+}
+
+// addProblemNotes moves the problems counted so far into the notes.
+func (m *mode) addProblemNotes(prefix string) {
+	m.pmu.Lock()
+	defer m.pmu.Unlock()
+	for kind, n := range m.problems {
+		m.note("%s: %d× %s", prefix, n, kind)
+	}
+	m.problems = nil
+}
+
+type sustained struct {
+	rate      float64
+	rt        Latency
+	waitShare float64 // time senders were the limit / measured time
+}
+
+// sustain keeps one command in flight in every room for Warmup+Duration
+// and counts the answers that arrive within the measured Duration.
+func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, from id.UserID, want func(string) string) sustained {
+	start := time.Now()
+	from0 := start.Add(m.cfg.Warmup)
+	to := from0.Add(m.cfg.Duration)
+	var (
+		mu       sync.Mutex
+		rts      []time.Duration
+		lost     int
+		answered int
+		waited   time.Duration
+	)
+	_ = parallel(ctx, len(rooms), len(rooms), func(ctx context.Context, j int) error {
+		for i := 0; time.Now().Before(to); i++ {
+			s, w := pools[j].acquire(ctx, to)
+			if s == nil {
+				mu.Lock()
+				waited += w
+				mu.Unlock()
+				return nil
+			}
+			pools[j].release(s)
+			cmd := timedCommands[(i+j)%len(timedCommands)]
+			// stop waiting soon after the window: later answers do not count
+			wait := min(answerTimeout, time.Until(to)+5*time.Second)
+			t, a, ok := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
+			mu.Lock()
+			if t.After(from0) {
+				waited += w
+			}
+			switch {
+			case ok && !a.Before(from0) && !a.After(to):
+				answered++
+				rts = append(rts, a.Sub(t))
+			case !ok && t.Before(to):
+				lost++
+			}
+			mu.Unlock()
+			if !ok {
+				time.Sleep(100 * time.Millisecond) // no hot loop on errors
+			}
+		}
+		return nil
+	})
+	return sustained{
+		rate:      float64(answered) / m.cfg.Duration.Seconds(),
+		rt:        Summarize(rts, lost),
+		waitShare: waited.Seconds() / (m.cfg.Duration.Seconds() * float64(len(rooms))),
+	}
+}
+
+// collect reads guidebot's own counters and its log for the notes.
+func (m *mode) collect(ctx context.Context) error {
+	if n, err := m.bot.metric(ctx, "guidebot_commands_total", `outcome="limited"`); err == nil && n > 0 {
+		m.note("guidebot dropped %.0f commands at its flood limit since the restart (start probes included)", n)
+	}
+	if n, err := m.bot.metric(ctx, "guidebot_commands_total", `outcome="error"`); err == nil && n > 0 {
+		m.note("guidebot failed to send %.0f answers", n)
+	}
+	if n, err := m.bot.metric(ctx, "guidebot_decrypt_failures_total"); err == nil && n > 0 {
+		m.note("guidebot could not decrypt %.0f messages (start probes sent before its keys were known included)", n)
+	}
+	if n, err := m.bot.metric(ctx, "guidebot_sync_errors_total"); err == nil && n > 0 {
+		m.note("guidebot had %.0f sync errors", n)
+	}
+	if exited, err := m.bot.exited(); exited {
+		return fmt.Errorf("guidebot exited during the run (%v); see %s", err, m.bot.logPath)
+	}
+	if err := m.bot.stop(); err != nil {
+		m.note("stopping guidebot: %v", err)
+	}
+	if n, samples := m.bot.logProblems(); n > 0 {
+		m.note("guidebot logged %d warnings/errors, e.g. %s", n, strings.Join(samples, "; "))
+	}
+	return nil
+}
+
+func shorten(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}

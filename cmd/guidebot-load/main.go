@@ -1,0 +1,136 @@
+// Command guidebot-load measures guidebot against the budgets of SPEC §9
+// on a throwaway Dendrite on 127.0.0.1 and prints a table of every figure
+// beside its budget. It runs from the guidebot module directory (it builds
+// ./cmd/guidebot) and needs the Dendrite binaries the tests use.
+//
+//	go run -tags goolm ./cmd/guidebot-load            # full run, ~10 min on 2 cores
+//	go run -tags goolm ./cmd/guidebot-load -quick     # ~2 min
+//
+// Exit status: 0 all budgets met, 3 a budget missed, 1 the run failed,
+// 2 bad usage.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/guidebot/guidebot/bot/loadtest"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("guidebot-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "smallest run measuring everything (about 2 minutes); other flags still apply on top")
+	encrypted := fs.String("encrypted", "both", "rooms to measure: off (plain only), on (encrypted only) or both")
+	format := fs.String("format", "markdown", "output format: markdown or json")
+	out := fs.String("o", "", "write the report to this file as well as stdout")
+	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 20)")
+	memRooms := fs.Int("memory-rooms", 0, "rooms guidebot has joined when its memory is read (default 1000, quick 100)")
+	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 200, quick 40)")
+	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 20s, quick 5s)")
+	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 2s)")
+	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 180, quick 100)")
+	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 40, quick 16; at most ~45: each claims one-time keys of the others)")
+	observers := fs.Int("observers", 0, "syncing clients watching the sustained rooms (default 4, quick 2)")
+	shortEcho := fs.Bool("short-echo", false, `echo client answers "echo" instead of guidebot's answer text`)
+	bin := fs.String("guidebot", "", "run this guidebot binary instead of building ./cmd/guidebot")
+	profile := fs.String("profile", "", "write CPU and heap profiles of guidebot into this directory (builds it with a pprof overlay)")
+	workDir := fs.String("workdir", "", "parent of the temporary directory for guidebot's database and logs (default $TMPDIR)")
+	hsDir := fs.String("hs-dir", "", "parent of Dendrite's data (default /dev/shm when present: the homeserver's fsyncs are not what is measured)")
+	keep := fs.Bool("keep", false, "keep the temporary directories (logs, databases)")
+	timeout := fs.Duration("timeout", 30*time.Minute, "stop the whole run after this long")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "guidebot-load: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var cfg loadtest.Config
+	if *quick {
+		cfg = loadtest.Quick()
+	}
+	switch *encrypted {
+	case "both":
+		cfg.Plain, cfg.Encrypted = true, true
+	case "on", "true":
+		cfg.Encrypted = true
+	case "off", "false":
+		cfg.Plain = true
+	default:
+		fmt.Fprintf(stderr, "guidebot-load: -encrypted must be off, on or both, not %q\n", *encrypted)
+		return 2
+	}
+	if *format != "markdown" && *format != "json" {
+		fmt.Fprintf(stderr, "guidebot-load: -format must be markdown or json, not %q\n", *format)
+		return 2
+	}
+	set := func(dst *int, v int) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	setd := func(dst *time.Duration, v time.Duration) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	set(&cfg.Rooms, *rooms)
+	set(&cfg.MemoryRooms, *memRooms)
+	set(&cfg.Commands, *commands)
+	set(&cfg.Senders, *senders)
+	set(&cfg.LatencySenders, *latSenders)
+	set(&cfg.Observers, *observers)
+	setd(&cfg.Duration, *duration)
+	setd(&cfg.Warmup, *warmup)
+	cfg.ShortEcho = *shortEcho
+	cfg.Guidebot, cfg.ProfileDir, cfg.WorkDir, cfg.HomeserverDir = *bin, *profile, *workDir, *hsDir
+	cfg.Keep, cfg.Timeout, cfg.Log = *keep, *timeout, stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, runErr := loadtest.Run(ctx, cfg)
+	if rep != nil {
+		write := rep.WriteMarkdown
+		if *format == "json" {
+			write = rep.WriteJSON
+		}
+		if err := write(stdout); err != nil {
+			fmt.Fprintln(stderr, "guidebot-load:", err)
+			return 1
+		}
+		if *out != "" {
+			f, err := os.Create(*out)
+			if err == nil {
+				err = write(f)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "guidebot-load:", err)
+				return 1
+			}
+		}
+	}
+	if runErr != nil {
+		fmt.Fprintln(stderr, "guidebot-load:", runErr)
+		return 1
+	}
+	for i := range rep.Modes {
+		if len(rep.Modes[i].Misses()) > 0 {
+			return 3
+		}
+	}
+	return 0
+}
