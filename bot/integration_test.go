@@ -1,11 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -740,4 +744,86 @@ func TestStartWhileHomeserverDown(t *testing.T) {
 	}
 	room := u.createRoom(tb.userID, false, false)
 	u.waitAnswer(tb.userID, u.say(room, "!help"))
+}
+
+// lateKeys holds back the to-device events (room keys) of the bot's syncs
+// until the sync after the one carrying an encrypted room message, so the
+// message arrives before its key, as happens when to-device delivery lags.
+type lateKeys struct {
+	mu       sync.Mutex
+	from     string // the sender of the message that must come first
+	armed    bool
+	seen     bool // the encrypted message went through, keyless
+	held     []json.RawMessage
+	released atomic.Bool
+}
+
+func (l *lateKeys) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || !strings.HasSuffix(req.URL.Path, "/sync") || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var sync map[string]json.RawMessage
+	if json.Unmarshal(body, &sync) == nil {
+		var td struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		_ = json.Unmarshal(sync["to_device"], &td)
+		l.mu.Lock()
+		switch {
+		case l.armed && !l.seen:
+			l.held = append(l.held, td.Events...)
+			td.Events = nil
+			rooms := string(sync["rooms"])
+			l.seen = strings.Contains(rooms, `"m.room.encrypted"`) && strings.Contains(rooms, `"sender":"`+l.from+`"`)
+		case l.armed && l.seen:
+			td.Events = append(l.held, td.Events...)
+			l.held, l.armed = nil, false
+			l.released.Store(true)
+		}
+		l.mu.Unlock()
+		sync["to_device"], _ = json.Marshal(td)
+		body, _ = json.Marshal(sync)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestEncryptedKeyArrivesLate: a command whose room key comes in a later
+// sync is decrypted once the key is there and answered.
+func TestEncryptedKeyArrivesLate(t *testing.T) {
+	needHomeserver(t)
+	keys := &lateKeys{}
+	tb := newTestBot(t, withEncryption)
+	tb.transport = keys
+	tb.start()
+	u := newTestUser(t, true)
+	room := u.createRoom(tb.userID, true, false)
+	u.waitAnswer(tb.userID, u.say(room, "!help")) // sessions set up
+
+	// a new megolm session, so the next message needs a new key
+	if err := u.crypto.Machine().CryptoStore.RemoveOutboundGroupSession(context.Background(), room); err != nil {
+		t.Fatal(err)
+	}
+	keys.mu.Lock()
+	keys.armed, keys.from = true, u.client.UserID.String()
+	keys.mu.Unlock()
+	cmd := u.say(room, "!help")
+	// wake the bot's sync so that the held key is delivered
+	deadline := time.Now().Add(waitLong)
+	for !keys.released.Load() && time.Now().Before(deadline) {
+		u.send(room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "wake up"})
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !keys.released.Load() {
+		t.Fatal("the held key was never released")
+	}
+	u.waitAnswer(tb.userID, cmd)
 }
