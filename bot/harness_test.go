@@ -132,6 +132,10 @@ func newTestBot(t testing.TB, opts ...botOption) *testBot {
 	cfg.Matrix.UserID = userID
 	cfg.Matrix.Password = testPassword
 	cfg.Database.URI = filepath.Join(t.TempDir(), "guidebot.db")
+	if os.Getenv("GUIDEBOT_TEST_DATABASE") == "postgres" {
+		// the whole suite on PostgreSQL, one fresh database per bot
+		cfg.Database.Type, cfg.Database.URI = "postgres", freshDatabase(t, postgresServer(t))
+	}
 	cfg.Encryption.Enabled = false
 	cfg.Rooms.AllowedInviters = []string{"*:" + dendrite.ServerName}
 	cfg.pos = map[string]Problem{}

@@ -143,8 +143,8 @@ func TestEncryptedRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if trust := mach.ResolveTrust(dev); trust < id.TrustStateCrossSignedTOFU {
-		t.Errorf("bot device trust = %s, want cross-signed", trust)
+	if trust, err := mach.ResolveTrustContext(ctx, dev); err != nil || trust < id.TrustStateCrossSignedTOFU {
+		t.Errorf("bot device trust = %s, %v; want cross-signed", trust, err)
 	}
 }
 

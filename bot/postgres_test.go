@@ -1,21 +1,62 @@
 package bot
 
 import (
+	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/guidebot/guidebot/bot/internal/dendrite"
 )
 
+// postgresServer returns the URI of a PostgreSQL server for the tests:
+// $GUIDEBOT_TEST_POSTGRES when set (CI starts one), else a throwaway
+// cluster started for this test. Without either, the test skips — unless
+// GUIDEBOT_REQUIRE_POSTGRES is set, when it fails.
+func postgresServer(t testing.TB) string {
+	t.Helper()
+	if uri := os.Getenv("GUIDEBOT_TEST_POSTGRES"); uri != "" {
+		return uri
+	}
+	return startPostgres(t)
+}
+
+// freshDatabase creates an empty database on the server at uri and returns
+// its URI: each bot needs its own (the crypto and state stores assume one
+// account per database).
+func freshDatabase(t testing.TB, uri string) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	name := fmt.Sprintf("guidebot_test_%d_%d", os.Getpid(), userSeq.Add(1))
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("creating database: %v", err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("postgres", uri); err == nil {
+			_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+			db.Close()
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
 // startPostgres runs a throwaway PostgreSQL cluster for one test and
-// returns its connection URI. The tests that need it skip when PostgreSQL
-// is not installed (initdb and pg_ctl on PATH or under
-// /usr/lib/postgresql/*/bin), unless GUIDEBOT_REQUIRE_POSTGRES is set.
-func startPostgres(t *testing.T) string {
+// returns its connection URI. It skips when PostgreSQL is not installed
+// (initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin), unless
+// GUIDEBOT_REQUIRE_POSTGRES is set.
+func startPostgres(t testing.TB) string {
 	t.Helper()
 	bin := postgresBin()
 	if bin == "" {
@@ -79,9 +120,6 @@ func withPostgres(uri string) botOption {
 // store included.
 func TestPostgres(t *testing.T) {
 	needHomeserver(t)
-	uri := startPostgres(t)
+	uri := freshDatabase(t, postgresServer(t))
 	restartScenario(t, true, withPostgres(uri))
-	if !strings.HasPrefix(uri, "postgres://") {
-		t.Fatal(uri)
-	}
 }
