@@ -1,0 +1,461 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/bot/internal/dendrite"
+)
+
+// ---- a fault-injecting reverse proxy in front of the homeserver ----
+
+// fault is what the proxy does with one request.
+type fault int
+
+const (
+	faultNone      fault = iota
+	fault429Header       // 429 M_LIMIT_EXCEEDED with a Retry-After header, nothing in the body
+	fault429Body         // 429 M_LIMIT_EXCEEDED with retry_after_ms in the body, no header
+	fault502             // 502 from the proxy: the homeserver never sees the request
+	fault502Lost         // forwarded and handled, then the response is replaced by a 502
+	faultHold            // held until released or the client goes away (then never forwarded)
+)
+
+func (f fault) String() string {
+	return [...]string{"none", "429+Retry-After", "429+retry_after_ms", "502", "502 after forwarding", "hold"}[f]
+}
+
+// faultProxy is an httputil.ReverseProxy on 127.0.0.1 between one client
+// (the bot) and the test homeserver. decide picks a fault for the nth
+// request (n counts from 1); a request that was already faulted
+// maxPerRequest times (same method and URL: mautrix retries reuse the
+// transaction ID, a sync retry its since token) always goes through, so a
+// client that retries enough never gives up.
+type faultProxy struct {
+	URL string
+
+	decide        func(n int64, r *http.Request) fault
+	maxPerRequest int
+
+	srv     *httptest.Server
+	rp      *httputil.ReverseProxy
+	n       atomic.Int64
+	closing chan struct{}
+
+	mu      sync.Mutex
+	counts  map[fault]int
+	byRoute map[string]int // "fault route" → count, for the log
+	perReq  map[string]int
+	held    chan heldRequest
+	dropped []heldRequest // held requests whose client went away: never forwarded
+}
+
+// heldRequest is a request held by faultHold.
+type heldRequest struct {
+	Method, Path string
+	release      chan struct{}
+}
+
+func newFaultProxy(t testing.TB, upstream string) *faultProxy {
+	t.Helper()
+	target, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &faultProxy{
+		maxPerRequest: 2,
+		closing:       make(chan struct{}),
+		counts:        map[fault]int{},
+		byRoute:       map[string]int{},
+		perReq:        map[string]int{},
+		held:          make(chan heldRequest, 16),
+	}
+	p.rp = httputil.NewSingleHostReverseProxy(target)
+	p.rp.ErrorLog = nil
+	p.rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		// the homeserver is unreachable (or the client went away)
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.URL = p.srv.URL
+	t.Cleanup(func() {
+		close(p.closing)
+		p.srv.CloseClientConnections()
+		p.srv.Close()
+	})
+	return p
+}
+
+// route is a request's endpoint without IDs, for counting.
+func route(r *http.Request) string {
+	path := strings.TrimPrefix(r.URL.Path, "/_matrix/client/")
+	parts := strings.Split(path, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, "!") || strings.HasPrefix(s, "@") || strings.HasPrefix(s, "$") {
+			parts[i] = "…"
+		}
+	}
+	// drop transaction IDs: the last segment of send and sendToDevice
+	if n := len(parts); n >= 3 && (parts[n-3] == "send" || parts[n-3] == "sendToDevice") {
+		parts = parts[:n-1]
+	}
+	return r.Method + " " + strings.Join(parts, "/")
+}
+
+func isLogin(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }
+
+func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
+	n := p.n.Add(1)
+	f := faultNone
+	if p.decide != nil {
+		f = p.decide(n, r)
+	}
+	key := r.Method + " " + r.URL.RequestURI()
+	p.mu.Lock()
+	if f != faultNone && f != faultHold && p.perReq[key] >= p.maxPerRequest {
+		f = faultNone
+	}
+	if f != faultNone {
+		p.perReq[key]++
+		p.counts[f]++
+		p.byRoute[f.String()+"  "+route(r)]++
+	}
+	p.mu.Unlock()
+
+	switch f {
+	case fault429Header:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests (injected)"}`)
+	case fault429Body:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests (injected)","retry_after_ms":700}`)
+	case fault502:
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+	case fault502Lost:
+		rec := httptest.NewRecorder()
+		p.rp.ServeHTTP(rec, r)
+		w.WriteHeader(http.StatusBadGateway)
+	case faultHold:
+		h := heldRequest{Method: r.Method, Path: r.URL.Path, release: make(chan struct{})}
+		select {
+		case p.held <- h:
+		default:
+		}
+		select {
+		case <-h.release:
+			p.rp.ServeHTTP(w, r)
+		case <-r.Context().Done():
+			// the client is gone (killed): the request never reaches the homeserver
+			p.mu.Lock()
+			p.dropped = append(p.dropped, h)
+			p.mu.Unlock()
+		case <-p.closing:
+		}
+	default:
+		p.rp.ServeHTTP(w, r)
+	}
+}
+
+// requests returns how many requests the proxy has seen.
+func (p *faultProxy) requests() int64 { return p.n.Load() }
+
+// injected returns how many times f was injected.
+func (p *faultProxy) injected(f fault) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.counts[f]
+}
+
+// report is a table of the injected faults per endpoint.
+func (p *faultProxy) report() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lines := make([]string, 0, len(p.byRoute))
+	for k, v := range p.byRoute {
+		lines = append(lines, fmt.Sprintf("  %4d  %s", v, k))
+	}
+	sort.Strings(lines)
+	return fmt.Sprintf("%d requests; faults injected:\n%s", p.n.Load(), strings.Join(lines, "\n"))
+}
+
+func (p *faultProxy) droppedRequests() []heldRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]heldRequest(nil), p.dropped...)
+}
+
+// isAnswerSend matches the bot sending a room message (plain or encrypted).
+func isAnswerSend(r *http.Request) bool {
+	return r.Method == http.MethodPut &&
+		(strings.Contains(r.URL.Path, "/send/m.room.message/") || strings.Contains(r.URL.Path, "/send/m.room.encrypted/"))
+}
+
+// ---- the real guidebot binary as a subprocess ----
+
+// guidebotBinary builds ./cmd/guidebot once per test binary. It goes next
+// to the test binary when that lives in go test's work directory (removed
+// after the run), else into a temporary directory.
+var guidebotBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func buildGuidebot(t testing.TB) string {
+	t.Helper()
+	guidebotBinary.once.Do(func() {
+		dir := filepath.Dir(os.Args[0])
+		if !strings.Contains(dir, "go-build") {
+			var err error
+			if dir, err = os.MkdirTemp("", "guidebot-faultbin-"); err != nil {
+				guidebotBinary.err = err
+				return
+			}
+		}
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			guidebotBinary.err = fmt.Errorf("the go tool is needed to build the bot: %w", err)
+			return
+		}
+		path := filepath.Join(dir, "guidebot-faulttest")
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, goTool, "build", "-tags", "goolm", "-o", path, "github.com/guidebot/guidebot/cmd/guidebot")
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			guidebotBinary.err = fmt.Errorf("go build ./cmd/guidebot: %w\n%s", err, out)
+			return
+		}
+		guidebotBinary.path = path
+		fmt.Fprintf(os.Stderr, "built %s in %s\n", path, time.Since(start).Round(time.Millisecond))
+	})
+	if guidebotBinary.err != nil {
+		t.Fatal(guidebotBinary.err)
+	}
+	return guidebotBinary.path
+}
+
+// procBot is guidebot run as its own process (`guidebot run -c FILE`), so
+// that it can be killed for real.
+type procBot struct {
+	t          testing.TB
+	bin        string
+	userID     id.UserID
+	dir        string
+	configPath string
+	logPath    string
+	healthURL  string
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // its exit status, once done
+	runs int
+}
+
+// newProcBot registers an account and writes the config: encryption on,
+// SQLite in a temporary directory, password login, /healthz on a free port.
+func newProcBot(t testing.TB, homeserver string) *procBot {
+	t.Helper()
+	bin := buildGuidebot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	name := uniqueName("procbot")
+	userID, err := hs.Register(ctx, name, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := l.Addr().String()
+	l.Close()
+	p := &procBot{t: t, bin: bin, userID: id.UserID(userID), dir: dir,
+		configPath: filepath.Join(dir, "config.yaml"), logPath: filepath.Join(dir, "guidebot.log"),
+		healthURL: "http://" + listen + "/healthz"}
+	cfg := fmt.Sprintf(`matrix:
+  homeserver: %q
+  user_id: %q
+  password: %q
+  device_name: guidebot-fault-test
+database:
+  type: sqlite3
+  uri: %q
+encryption:
+  enabled: true
+  pickle_key: "fault test pickle key, never changes"
+bot:
+  prefix: "!"
+rooms:
+  auto_join: true
+  allowed_inviters: ["*:%s"]
+announcements:
+  schedule: ""
+http:
+  listen: %q
+logging:
+  level: debug
+  format: json
+`, homeserver, userID, testPassword, filepath.Join(dir, "guidebot.db"), dendrite.ServerName, listen)
+	if err := os.WriteFile(p.configPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.stop)
+	return p
+}
+
+// start launches the process and waits until /healthz reports a sync.
+func (p *procBot) start() {
+	p.t.Helper()
+	if p.running() {
+		p.t.Fatal("procBot.start: already running")
+	}
+	logf, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.runs++
+	fmt.Fprintf(logf, "{\"test\":\"---- start #%d ----\"}\n", p.runs)
+	cmd := exec.Command(p.bin, "run", "-c", p.configPath)
+	cmd.Dir = p.dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		p.t.Fatal(err)
+	}
+	p.cmd, p.done = cmd, make(chan struct{})
+	done := p.done
+	go func() {
+		p.err = cmd.Wait()
+		logf.Close()
+		close(done)
+	}()
+	deadline := time.Now().Add(waitLong)
+	for {
+		resp, err := http.Get(p.healthURL)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-done:
+			p.t.Fatalf("guidebot exited before its first sync: %v\n%s", p.err, p.logTail(30))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("guidebot not healthy %s after start\n%s", waitLong, p.logTail(30))
+		}
+	}
+}
+
+func (p *procBot) running() bool {
+	if p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// exited reports whether the process died by itself (not killed by us).
+func (p *procBot) exited() (bool, error) {
+	if p.done == nil {
+		return false, nil
+	}
+	select {
+	case <-p.done:
+		return true, p.err
+	default:
+		return false, nil
+	}
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (p *procBot) kill() {
+	p.t.Helper()
+	if !p.running() {
+		p.t.Fatal("procBot.kill: not running")
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.t.Fatal("guidebot survived SIGKILL for 10 s")
+	}
+	p.done = nil
+}
+
+// stop ends the process gracefully (SIGTERM), then by force.
+func (p *procBot) stop() {
+	if !p.running() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+		p.t.Error("guidebot did not stop within 20 s of SIGTERM")
+	}
+	p.done = nil
+}
+
+// logTail returns the last n lines of the bot's log.
+func (p *procBot) logTail(n int) string {
+	lines := p.logLines(func(string) bool { return true })
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// logLines returns the log lines matching keep.
+func (p *procBot) logLines(keep func(string) bool) []string {
+	f, err := os.Open(p.logPath)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if keep(sc.Text()) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
