@@ -34,6 +34,9 @@ type Config struct {
 	// ShortEcho makes the echo client answer "echo" instead of the same
 	// text guidebot sends.
 	ShortEcho bool
+	// SerialEcho makes the echo client answer one message at a time from
+	// its sync handler instead of sending each answer concurrently.
+	SerialEcho bool
 
 	Guidebot      string // a guidebot binary to run; built from the module when empty
 	ProfileDir    string // when set, CPU and heap profiles of guidebot are written here
@@ -48,9 +51,9 @@ type Config struct {
 // (under about 2 minutes on 2 cores).
 func Quick() Config {
 	return Config{
-		Rooms: 20, MemoryRooms: 100, Commands: 40,
-		Duration: 5 * time.Second, Warmup: 2 * time.Second,
-		Observers: 2, Senders: 100, LatencySenders: 16, Settle: 2 * time.Second,
+		Rooms: 10, MemoryRooms: 50, Commands: 30,
+		Duration: 4 * time.Second, Warmup: time.Second,
+		Observers: 2, Senders: 60, LatencySenders: 8, Settle: time.Second,
 	}
 }
 
@@ -105,6 +108,11 @@ func (c Config) describe() string {
 	echo := "the same answer text as guidebot"
 	if c.ShortEcho {
 		echo = `"echo"`
+	}
+	if c.SerialEcho {
+		echo += ", one at a time"
+	} else {
+		echo += ", each answer sent concurrently"
 	}
 	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
 		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+

@@ -134,7 +134,8 @@ type mode struct {
 	botID         id.UserID
 	echo          *echoClient
 	lead          *peer   // creates and watches the latency rooms, sends the start probes
-	observers     []*peer // create and watch the sustained and filler rooms
+	observers     []*peer // create and watch the sustained rooms
+	fillers       []*peer // create the filler rooms
 	latencyPeers  []*peer
 	latency       *pool
 	sustainPeers  [][]*peer // per sustained room
@@ -196,6 +197,13 @@ func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return m.res, err
 	}
+	cpu0 := readCPU()
+	defer func() {
+		others, steal := othersShare(cpu0, readCPU())
+		if others > 0.05 || steal > 0.05 {
+			m.note("other processes used %.0f %% of the machine's CPU during this mode and the hypervisor stole %.0f %%: the figures are noisier than on an idle machine", 100*others, 100*steal)
+		}
+	}()
 	for _, s := range steps {
 		m.logf("%s: %s", m.name(), s.what)
 		if err := s.f(ctx); err != nil {
@@ -244,22 +252,38 @@ func (m *mode) startHomeserver(context.Context) error {
 	return err
 }
 
+// fillerCreators is how many accounts create the filler rooms. They never
+// sync: a creator that syncs makes the homeserver send it every new room.
+const fillerCreators = 2
+
 // setupAccounts registers every account and makes the clients.
 func (m *mode) setupAccounts(ctx context.Context) error {
 	cfg := m.cfg
-	perRoom := cfg.sendersPerRoom()
-	names := []string{"guidebot", "echo", "lead"}
-	for i := range cfg.Observers {
-		names = append(names, fmt.Sprintf("observer%d", i))
+	type group struct {
+		prefix string
+		n      int
+		crypto bool // in encrypted rooms
+		stock  bool // mautrix's own HTTP client, as the bot has
 	}
-	for i := range cfg.LatencySenders {
-		names = append(names, fmt.Sprintf("latency%d", i))
+	groups := []group{
+		{"guidebot", 1, false, true}, {"echo", 1, true, true}, {"lead", 1, true, false},
+		{"observer", cfg.Observers, true, false}, {"filler", fillerCreators, false, false},
+		{"latency", cfg.LatencySenders, true, false}, {"sender", cfg.Rooms * cfg.sendersPerRoom(), true, false},
 	}
-	for i := range cfg.Rooms * perRoom {
-		names = append(names, fmt.Sprintf("sender%d", i))
+	var names []string
+	var of []group
+	for _, g := range groups {
+		for i := range g.n {
+			name := g.prefix
+			if g.n > 1 {
+				name = fmt.Sprintf("%s%d", g.prefix, i)
+			}
+			names = append(names, name)
+			of = append(of, g)
+		}
 	}
 	logins := make([]*dendrite.Login, len(names))
-	// registration is a bcrypt hash each: two per core is enough
+	// registration costs a bcrypt hash each: two per core keep it busy
 	if err := parallel(ctx, len(names), 4, func(ctx context.Context, i int) error {
 		return retry(ctx, "registering "+names[i], func() error {
 			l, err := m.hs.RegisterLogin(ctx, names[i], accountPassword)
@@ -277,34 +301,40 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 	if err := os.MkdirAll(peerDir, 0o700); err != nil {
 		return err
 	}
-	if err := parallel(ctx, len(names)-1, 8, func(ctx context.Context, i int) error {
-		i++ // not the bot
-		p, err := newPeer(ctx, m.hs.URL, logins[i], names[i], m.enc, names[i] != "echo", peerDir, m.clientLog)
+	err := parallel(ctx, len(names)-1, 8, func(ctx context.Context, i int) error {
+		i++ // not the bot: it runs in its own process
+		p, err := newPeer(ctx, m.hs.URL, logins[i], names[i], m.enc && of[i].crypto, !of[i].stock, peerDir, m.clientLog)
 		peers[i] = p
 		return err
-	}); err != nil {
-		for _, p := range peers {
-			if p != nil {
-				m.peers = append(m.peers, p)
-			}
+	})
+	for _, p := range peers {
+		if p != nil {
+			m.peers = append(m.peers, p)
 		}
+	}
+	if err != nil {
 		return err
 	}
-	m.peers = peers[1:]
-	m.echo = startEcho(peers[1], m.answers, cfg.ShortEcho)
-	m.lead = peers[2]
+	take := func(n int) []*peer {
+		out := peers[:n]
+		peers = peers[n:]
+		return out
+	}
+	take(1) // the bot's slot
+	m.echo = startEcho(take(1)[0], m.answers, cfg.ShortEcho, cfg.SerialEcho)
+	m.lead = take(1)[0]
 	observe(m.lead, m.replies, m.deliveries)
 	m.lead.startSync()
-	rest := peers[3:]
-	m.observers, rest = rest[:cfg.Observers], rest[cfg.Observers:]
+	m.observers = take(cfg.Observers)
 	for _, o := range m.observers {
 		observe(o, m.replies, m.deliveries)
 		o.startSync()
 	}
-	m.latencyPeers, rest = rest[:cfg.LatencySenders], rest[cfg.LatencySenders:]
+	m.fillers = take(fillerCreators)
+	m.latencyPeers = take(cfg.LatencySenders)
 	m.latency = newPool(m.latencyPeers)
 	m.sustainPeers = make([][]*peer, cfg.Rooms)
-	for i, p := range rest {
+	for i, p := range peers {
 		m.sustainPeers[i%cfg.Rooms] = append(m.sustainPeers[i%cfg.Rooms], p)
 	}
 	for j := range cfg.Rooms {
@@ -417,19 +447,24 @@ func (m *mode) setupRooms(ctx context.Context) error {
 	total := 2*cfg.Rooms + filler
 	var made atomic.Int64
 	began := time.Now()
-	// Dendrite writes one event at a time: one creator per observer is as
-	// fast as more.
-	err := parallel(ctx, len(m.observers), len(m.observers), func(ctx context.Context, o int) error {
-		obs := m.observers[o]
-		for k := o; k < total; k += len(m.observers) {
+	// Dendrite writes one event at a time: a few creators are as fast as
+	// many. Observers make the sustained rooms (they watch them), the
+	// filler creators the rest.
+	creators := append(append([]*peer{}, m.observers...), m.fillers...)
+	err := parallel(ctx, len(creators), len(creators), func(ctx context.Context, c int) error {
+		first, step, end := c, len(m.observers), 2*cfg.Rooms
+		if c >= len(m.observers) {
+			first, step, end = 2*cfg.Rooms+c-len(m.observers), len(m.fillers), total
+		}
+		for k := first; k < end; k += step {
 			var err error
 			switch {
 			case k < cfg.Rooms:
-				m.tb[k], err = createRoom(ctx, obs, m.enc, m.botID)
+				m.tb[k], err = createRoom(ctx, creators[c], m.enc, m.botID)
 			case k < 2*cfg.Rooms:
-				m.te[k-cfg.Rooms], err = createRoom(ctx, obs, m.enc, m.echo.cli.UserID)
+				m.te[k-cfg.Rooms], err = createRoom(ctx, creators[c], m.enc, m.echo.cli.UserID)
 			default:
-				_, err = createRoom(ctx, obs, m.enc, m.botID)
+				_, err = createRoom(ctx, creators[c], m.enc, m.botID)
 			}
 			if err != nil {
 				return err
@@ -581,33 +616,38 @@ func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text stri
 // warmUp has every latency sender send once to each latency room, so the
 // timed samples do not pay for first-message costs (key sharing).
 func (m *mode) warmUp(ctx context.Context) error {
-	failed := 0
-	for i, p := range m.latencyPeers {
+	var failed atomic.Int64
+	err := parallel(ctx, len(m.latencyPeers), 8, func(ctx context.Context, i int) error {
+		p := m.latencyPeers[i]
 		ev, err := p.say(ctx, m.floor, fmt.Sprintf("floor warm-up %d", i))
 		if err != nil {
-			failed++
+			failed.Add(1)
 		} else if _, ok := m.deliveries.wait(ctx, ev, time.Now().Add(answerTimeout)); !ok {
-			failed++
+			failed.Add(1)
 		}
 		cmd := timedCommands[i%len(timedCommands)]
 		if _, _, ok := m.roundTrip(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout); !ok {
-			failed++
+			failed.Add(1)
 		}
 		s, _ := m.latency.acquire(ctx, time.Now().Add(time.Minute))
 		if s == nil {
 			return ctx.Err()
 		}
-		_, _, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout)
-		m.latency.release(s)
-		if !ok {
-			failed++
+		defer m.latency.release(s)
+		if _, _, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout); !ok {
+			failed.Add(1)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if failed > 0 {
-		m.note("warm-up: %d of %d first messages got no answer or delivery", failed, 3*len(m.latencyPeers))
-	}
-	if failed == 3*len(m.latencyPeers) {
-		return errors.New("nothing got through during the warm-up")
+	all := int64(3 * len(m.latencyPeers))
+	if n := failed.Load(); n > 0 {
+		m.note("warm-up: %d of %d first messages got no answer or delivery", n, all)
+		if n == all {
+			return errors.New("nothing got through during the warm-up")
+		}
 	}
 	// the warm-up's problems are not the measurement's
 	m.addProblemNotes("warm-up")
@@ -713,18 +753,20 @@ func (m *mode) measureSustained(ctx context.Context) error {
 	began := time.Now()
 	// Prime: each sender's first message in a room (and each responder's
 	// first answer there) costs key sharing in encrypted rooms.
-	err := parallel(ctx, m.cfg.Rooms, 25, func(ctx context.Context, j int) error {
-		for i, p := range m.sustainPeers[j] {
-			cmd := timedCommands[(i+j)%len(timedCommands)]
-			s, _ := m.sustainEcho[j].acquire(ctx, time.Now().Add(time.Minute))
-			if s != nil {
-				m.roundTrip(ctx, p, m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
-				m.sustainEcho[j].release(s)
-			}
-			if s, _ = m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
-				m.roundTrip(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0], answerTimeout)
-				m.sustainBot[j].release(s)
-			}
+	type pair struct{ room, sender int }
+	var pairs []pair
+	for j, ps := range m.sustainPeers {
+		for i := range ps {
+			pairs = append(pairs, pair{j, i})
+		}
+	}
+	err := parallel(ctx, len(pairs), 32, func(ctx context.Context, n int) error {
+		j, i := pairs[n].room, pairs[n].sender
+		cmd := timedCommands[n%len(timedCommands)]
+		m.roundTrip(ctx, m.sustainPeers[j][i], m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
+		if s, _ := m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
+			m.roundTrip(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0], answerTimeout)
+			m.sustainBot[j].release(s)
 		}
 		return nil
 	})

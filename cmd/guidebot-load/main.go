@@ -34,15 +34,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	encrypted := fs.String("encrypted", "both", "rooms to measure: off (plain only), on (encrypted only) or both")
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	out := fs.String("o", "", "write the report to this file as well as stdout")
-	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 20)")
-	memRooms := fs.Int("memory-rooms", 0, "rooms guidebot has joined when its memory is read (default 1000, quick 100)")
-	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 200, quick 40)")
-	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 20s, quick 5s)")
-	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 2s)")
-	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 180, quick 100)")
-	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 40, quick 16; at most ~45: each claims one-time keys of the others)")
+	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 10)")
+	memRooms := fs.Int("memory-rooms", 0, "rooms guidebot has joined when its memory is read (default 1000, quick 50)")
+	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 200, quick 30)")
+	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 20s, quick 4s)")
+	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
+	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 180, quick 60)")
+	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 40, quick 8; at most ~45: each claims one-time keys of the others)")
 	observers := fs.Int("observers", 0, "syncing clients watching the sustained rooms (default 4, quick 2)")
 	shortEcho := fs.Bool("short-echo", false, `echo client answers "echo" instead of guidebot's answer text`)
+	serialEcho := fs.Bool("serial-echo", false, "echo client answers one message at a time from its sync handler (default: each answer sent concurrently)")
 	bin := fs.String("guidebot", "", "run this guidebot binary instead of building ./cmd/guidebot")
 	profile := fs.String("profile", "", "write CPU and heap profiles of guidebot into this directory (builds it with a pprof overlay)")
 	workDir := fs.String("workdir", "", "parent of the temporary directory for guidebot's database and logs (default $TMPDIR)")
@@ -93,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	set(&cfg.Observers, *observers)
 	setd(&cfg.Duration, *duration)
 	setd(&cfg.Warmup, *warmup)
-	cfg.ShortEcho = *shortEcho
+	cfg.ShortEcho, cfg.SerialEcho = *shortEcho, *serialEcho
 	cfg.Guidebot, cfg.ProfileDir, cfg.WorkDir, cfg.HomeserverDir = *bin, *profile, *workDir, *hsDir
 	cfg.Keep, cfg.Timeout, cfg.Log = *keep, *timeout, stderr
 
