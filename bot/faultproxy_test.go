@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -35,13 +36,14 @@ const (
 	faultNone      fault = iota
 	fault429Header       // 429 M_LIMIT_EXCEEDED with a Retry-After header, nothing in the body
 	fault429Body         // 429 M_LIMIT_EXCEEDED with retry_after_ms in the body, no header
+	fault429Both         // 429 M_LIMIT_EXCEEDED with both (as Synapse sends it)
 	fault502             // 502 from the proxy: the homeserver never sees the request
 	fault502Lost         // forwarded and handled, then the response is replaced by a 502
 	faultHold            // held until released or the client goes away (then never forwarded)
 )
 
 func (f fault) String() string {
-	return [...]string{"none", "429+Retry-After", "429+retry_after_ms", "502", "502 after forwarding", "hold"}[f]
+	return [...]string{"none", "429+Retry-After", "429+retry_after_ms", "429+both", "502", "502 after forwarding", "hold"}[f]
 }
 
 // faultProxy is an httputil.ReverseProxy on 127.0.0.1 between one client
@@ -151,6 +153,11 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = io.WriteString(w, `{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests (injected)","retry_after_ms":700}`)
+	case fault429Both:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests (injected)","retry_after_ms":1000}`)
 	case fault502:
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/html")
@@ -161,6 +168,13 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.rp.ServeHTTP(rec, r)
 		w.WriteHeader(http.StatusBadGateway)
 	case faultHold:
+		// Read the body first: net/http notices that the client went away
+		// only once the request body has been consumed.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		h := heldRequest{Method: r.Method, Path: r.URL.Path, release: make(chan struct{})}
 		select {
 		case p.held <- h:
@@ -189,6 +203,20 @@ func (p *faultProxy) injected(f fault) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts[f]
+}
+
+// injectedOn returns how many times f was injected into requests whose
+// route contains part.
+func (p *faultProxy) injectedOn(f fault, part string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for k, v := range p.byRoute {
+		if kind, r, _ := strings.Cut(k, "  "); kind == f.String() && strings.Contains(r, part) {
+			n += v
+		}
+	}
+	return n
 }
 
 // report is a table of the injected faults per endpoint.
