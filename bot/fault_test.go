@@ -199,18 +199,31 @@ func joinAll(t *testing.T, bot id.UserID, rooms []id.RoomID, users ...*testUser)
 
 // TestFaultKillMidBurst runs the real binary, and while three users send a
 // burst of commands into three rooms (one encrypted) it kills the process
-// with SIGKILL at the worst moment: while one of its answers is on its way
-// to the homeserver (a proxy holds the bot's next answer send, the bot is
-// killed, the held request is dropped unsent, as a send cut by a crash
-// is). More commands are sent while it is down; then the same binary is
-// started again on the same database. Every command must be answered
-// exactly once, with the right answer, readable in the encrypted room.
+// with SIGKILL at one of the two worst moments, while one of its answers
+// is on its way:
+//
+//   - answer never sent: a proxy holds the bot's next answer send, the bot
+//     is killed, the request is dropped without reaching the homeserver (a
+//     send cut short by the crash). The command must be answered after the
+//     restart.
+//   - response lost: the homeserver stores the answer, the bot is killed
+//     before the response reaches it. The command must not be answered a
+//     second time after the restart.
+//
+// More commands are sent while it is down; then the same binary is started
+// again on the same database. Every command must be answered exactly once,
+// with the right answer, readable in the encrypted room.
 //
 // The burst is paced (one command per user every 2.4 s) to stay under the
 // flood limit of 5 commands per user in 10 s, which the binary cannot lift.
 func TestFaultKillMidBurst(t *testing.T) {
 	needHomeserver(t)
-	deadline := time.Now().Add(150 * time.Second)
+	t.Run("answer never sent", func(t *testing.T) { killMidBurst(t, faultHold) })
+	t.Run("response lost", func(t *testing.T) { killMidBurst(t, faultHoldResponse) })
+}
+
+func killMidBurst(t *testing.T, hold fault) {
+	deadline := time.Now().Add(120 * time.Second)
 	const (
 		pace   = 2400 * time.Millisecond
 		rounds = 9 // after the warm-up round 0; 3 users → 27 commands
@@ -221,7 +234,7 @@ func TestFaultKillMidBurst(t *testing.T) {
 	var armed atomic.Bool
 	proxy.decide = func(_ int64, r *http.Request) fault {
 		if isAnswerSend(r) && armed.CompareAndSwap(true, false) {
-			return faultHold
+			return hold
 		}
 		return faultNone
 	}
@@ -300,7 +313,12 @@ func TestFaultKillMidBurst(t *testing.T) {
 	killAt := time.Now()
 	pb.kill()
 	killed.Store(true)
-	t.Logf("SIGKILL %.1fs into the burst, while %s %s was in flight", killAt.Sub(burstStart).Seconds(), held.Method, held.Path)
+	if held.Forwarded {
+		t.Logf("SIGKILL %.1fs into the burst, after the homeserver answered %d to %s %s, before the bot read it",
+			killAt.Sub(burstStart).Seconds(), held.Status, held.Method, held.Path)
+	} else {
+		t.Logf("SIGKILL %.1fs into the burst, while %s %s was on its way", killAt.Sub(burstStart).Seconds(), held.Method, held.Path)
+	}
 	wg.Wait()
 	close(sendErrs)
 	for err := range sendErrs {
@@ -309,12 +327,12 @@ func TestFaultKillMidBurst(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	// The held request must not have reached the homeserver.
+	// The held request (or its response) must not have reached its end.
 	for wait := time.Now().Add(5 * time.Second); len(proxy.droppedRequests()) == 0 && time.Now().Before(wait); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if len(proxy.droppedRequests()) != 1 {
-		t.Errorf("the proxy dropped %d held requests, want 1", len(proxy.droppedRequests()))
+		t.Errorf("the proxy dropped %d held requests or responses, want 1", len(proxy.droppedRequests()))
 	}
 	down := 0
 	for _, c := range cmds {
@@ -328,7 +346,7 @@ func TestFaultKillMidBurst(t *testing.T) {
 	pb.start()
 	t.Logf("guidebot healthy again %s after restart", time.Since(restartAt).Round(time.Millisecond))
 
-	lost := checkExactlyOnce(t, users[0], pb.userID, cmds, encrypted, earliest(deadline, time.Now().Add(45*time.Second)))
+	lost := checkExactlyOnce(t, users[0], pb.userID, cmds, encrypted, earliest(deadline, time.Now().Add(30*time.Second)))
 	if exited, err := pb.exited(); exited {
 		t.Errorf("guidebot exited by itself after the restart: %v\n%s", err, pb.logTail(30))
 	}
@@ -464,6 +482,50 @@ func TestFaultProxyRateLimitsAndGatewayErrors(t *testing.T) {
 	if proxy.injectedOn(fault502Lost, "/send/") == 0 {
 		t.Error("no answer send lost its response: the duplicate case was not tested")
 	}
+}
+
+// TestFaultSendResponseLost: the homeserver stores the bot's answer, but
+// the response to that send is lost every time mautrix tries it (a gateway
+// timing out in front of a homeserver that did the work). The bot gives
+// up on the batch and fetches it again; the answer must still appear once,
+// not twice. The homeserver drops a retried send with the same
+// transaction ID, so a bot that sends an answer under a transaction ID
+// derived from the command passes.
+func TestFaultSendResponseLost(t *testing.T) {
+	needHomeserver(t)
+	deadline := time.Now().Add(60 * time.Second)
+	old := httpBackoff
+	httpBackoff = 200 * time.Millisecond
+	t.Cleanup(func() { httpBackoff = old })
+	proxy := newFaultProxy(t, hs.URL)
+	proxy.maxPerRequest = 1 << 20
+	var lose atomic.Int32 // answer-send attempts whose response is still to be lost
+	proxy.decide = func(_ int64, r *http.Request) fault {
+		if isAnswerSend(r) && lose.Add(-1) >= 0 {
+			return fault502Lost
+		}
+		return faultNone
+	}
+	tb := newTestBot(t, func(c *Config) { c.Matrix.Homeserver = proxy.URL })
+	tb.start()
+	u := newTestUser(t, false)
+	room := u.createRoom(tb.userID, false, false)
+	warm := sentCmd{user: u, room: room, text: "!help", phase: "before", id: u.say(room, "!help")}
+	u.waitAnswer(tb.userID, warm.id)
+
+	lose.Store(httpRetries + 1) // every attempt of the next answer send
+	cmd := sentCmd{user: u, room: room, text: "!messenger signal", phase: "response lost"}
+	cmd.id = u.say(room, cmd.text)
+	for lose.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if lose.Load() > 0 {
+		t.Fatalf("the bot tried the send only %d times", httpRetries+1-lose.Load())
+	}
+	after := sentCmd{user: u, room: room, text: "!networks", phase: "after"}
+	after.id = u.say(room, after.text)
+	checkExactlyOnce(t, u, tb.userID, []sentCmd{warm, cmd, after}, nil, deadline)
+	t.Log(proxy.report())
 }
 
 // ---- 3. hostile messages ----

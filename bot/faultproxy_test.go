@@ -33,17 +33,18 @@ import (
 type fault int
 
 const (
-	faultNone      fault = iota
-	fault429Header       // 429 M_LIMIT_EXCEEDED with a Retry-After header, nothing in the body
-	fault429Body         // 429 M_LIMIT_EXCEEDED with retry_after_ms in the body, no header
-	fault429Both         // 429 M_LIMIT_EXCEEDED with both (as Synapse sends it)
-	fault502             // 502 from the proxy: the homeserver never sees the request
-	fault502Lost         // forwarded and handled, then the response is replaced by a 502
-	faultHold            // held until released or the client goes away (then never forwarded)
+	faultNone         fault = iota
+	fault429Header          // 429 M_LIMIT_EXCEEDED with a Retry-After header, nothing in the body
+	fault429Body            // 429 M_LIMIT_EXCEEDED with retry_after_ms in the body, no header
+	fault429Both            // 429 M_LIMIT_EXCEEDED with both (as Synapse sends it)
+	fault502                // 502 from the proxy: the homeserver never sees the request
+	fault502Lost            // forwarded and handled, then the response is replaced by a 502
+	faultHold               // held until released or the client goes away (then never forwarded)
+	faultHoldResponse       // forwarded, its response held until released or the client goes away
 )
 
 func (f fault) String() string {
-	return [...]string{"none", "429+Retry-After", "429+retry_after_ms", "429+both", "502", "502 after forwarding", "hold"}[f]
+	return [...]string{"none", "429+Retry-After", "429+retry_after_ms", "429+both", "502", "502 after forwarding", "hold", "hold the response"}[f]
 }
 
 // faultProxy is an httputil.ReverseProxy on 127.0.0.1 between one client
@@ -71,9 +72,11 @@ type faultProxy struct {
 	dropped []heldRequest // held requests whose client went away: never forwarded
 }
 
-// heldRequest is a request held by faultHold.
+// heldRequest is a request held by faultHold or faultHoldResponse.
 type heldRequest struct {
 	Method, Path string
+	Forwarded    bool // the homeserver has handled it (faultHoldResponse)
+	Status       int  // and answered this
 	release      chan struct{}
 }
 
@@ -133,7 +136,7 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.Method + " " + r.URL.RequestURI()
 	p.mu.Lock()
-	if f != faultNone && f != faultHold && p.perReq[key] >= p.maxPerRequest {
+	if f != faultNone && f != faultHold && f != faultHoldResponse && p.perReq[key] >= p.maxPerRequest {
 		f = faultNone
 	}
 	if f != faultNone {
@@ -167,7 +170,7 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		p.rp.ServeHTTP(rec, r)
 		w.WriteHeader(http.StatusBadGateway)
-	case faultHold:
+	case faultHold, faultHoldResponse:
 		// Read the body first: net/http notices that the client went away
 		// only once the request body has been consumed.
 		body, err := io.ReadAll(r.Body)
@@ -176,15 +179,30 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h := heldRequest{Method: r.Method, Path: r.URL.Path, release: make(chan struct{})}
+		var rec *httptest.ResponseRecorder
+		if f == faultHoldResponse {
+			rec = httptest.NewRecorder()
+			p.rp.ServeHTTP(rec, r)
+			h.Forwarded, h.Status = true, rec.Code
+		}
 		select {
 		case p.held <- h:
 		default:
 		}
 		select {
 		case <-h.release:
-			p.rp.ServeHTTP(w, r)
+			if rec == nil {
+				p.rp.ServeHTTP(w, r)
+				return
+			}
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
 		case <-r.Context().Done():
-			// the client is gone (killed): the request never reaches the homeserver
+			// The client is gone (killed): the request never reaches the
+			// homeserver, or its response never reaches the client.
 			p.mu.Lock()
 			p.dropped = append(p.dropped, h)
 			p.mu.Unlock()
