@@ -149,7 +149,7 @@ func (b *Bot) start(ctx context.Context) error {
 	if err = b.answered.prune(ctx); err != nil {
 		return err
 	}
-	b.settings = newSettingsTable(b.db, b.cfg.Bot)
+	b.settings = newSettingsTable(b.db, b.cfg.Bot, b.log.With().Str("component", "settings").Logger())
 	if err = b.settings.load(ctx); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/rs/zerolog"
 	"go.mau.fi/util/dbutil"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -30,6 +31,7 @@ const (
 // per-message path reads settings without touching the database.
 type settingsTable struct {
 	db       *dbutil.Database
+	log      zerolog.Logger
 	defaults commands.Settings
 
 	mu    sync.RWMutex
@@ -45,16 +47,13 @@ const (
 	deleteRoomSettingsQuery = `DELETE FROM room_settings WHERE room_id=$1`
 )
 
-func newSettingsTable(db *dbutil.Database, cfg BotConfig) *settingsTable {
+func newSettingsTable(db *dbutil.Database, cfg BotConfig, log zerolog.Logger) *settingsTable {
 	lang, _ := content.ParseLang(cfg.DefaultLanguage)
 	return &settingsTable{
-		db: db,
-		defaults: commands.Settings{
-			Language: lang,
-			Prefix:   cfg.Prefix,
-			Replies:  "thread",
-		},
-		rooms: map[id.RoomID]map[string]string{},
+		db:       db,
+		log:      log,
+		defaults: commands.DefaultSettings(lang, cfg.Prefix),
+		rooms:    map[id.RoomID]map[string]string{},
 	}
 }
 
@@ -76,6 +75,14 @@ func (t *settingsTable) load(ctx context.Context) error {
 			t.rooms[room] = map[string]string{}
 		}
 		t.rooms[room][key] = value
+		if key != settingDirect {
+			// get falls back to the default for a value that is no longer
+			// valid (an older version's, or edited by hand); say so once.
+			probe := t.defaults
+			if err := probe.Apply(key, value); err != nil {
+				t.log.Debug().Err(err).Stringer("room_id", room).Msg("Ignoring a stored setting; the default applies")
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("loading room settings: %w", err)
@@ -83,23 +90,17 @@ func (t *settingsTable) load(ctx context.Context) error {
 	return nil
 }
 
-// get returns a room's settings with the defaults filled in.
+// get returns a room's settings with the defaults filled in. A stored
+// value the declarations (commands.SettingDefs) no longer accept leaves
+// that setting at its default.
 func (t *settingsTable) get(room id.RoomID) commands.Settings {
 	s := t.defaults
 	t.mu.RLock()
-	kv := t.rooms[room]
-	if v, ok := kv[SettingLanguage]; ok {
-		if l, ok := content.ParseLang(v); ok {
-			s.Language = l
+	for key, value := range t.rooms[room] {
+		if key != settingDirect {
+			_ = s.Apply(key, value)
 		}
 	}
-	if v, ok := kv[SettingPrefix]; ok && v != "" {
-		s.Prefix = v
-	}
-	if v, ok := kv[SettingReplies]; ok && v != "" {
-		s.Replies = v
-	}
-	s.Announcements = kv[SettingAnnouncements] == "on"
 	t.mu.RUnlock()
 	return s
 }
@@ -149,28 +150,6 @@ func (t *settingsTable) forget(ctx context.Context, room id.RoomID) error {
 	return nil
 }
 
-// validSetting checks a key and value against SPEC §6. The commands
-// package validates too; this keeps the table clean whoever calls it.
-func validSetting(key, value string) error {
-	ok := false
-	switch key {
-	case SettingLanguage:
-		_, ok = content.ParseLang(value)
-	case SettingPrefix:
-		ok = commands.ValidPrefix(value)
-	case SettingReplies:
-		ok = slices.Contains([]string{"thread", "reply", "plain"}, value)
-	case SettingAnnouncements:
-		ok = value == "on" || value == "off"
-	default:
-		return fmt.Errorf("unknown setting %q", key)
-	}
-	if !ok {
-		return fmt.Errorf("invalid value %q for setting %s", value, key)
-	}
-	return nil
-}
-
 // matrixRoom is commands.Room for one message in one Matrix room.
 type matrixRoom struct {
 	bot    *Bot
@@ -183,10 +162,15 @@ var _ commands.Room = (*matrixRoom)(nil)
 
 func (r *matrixRoom) Settings() commands.Settings { return r.bot.settings.get(r.id) }
 
+// SetSetting checks key and value against the declarations (the commands
+// package has already, but this keeps the table clean whoever calls it) and
+// stores the value in its canonical form.
 func (r *matrixRoom) SetSetting(ctx context.Context, key, value string) error {
-	if err := validSetting(key, value); err != nil {
+	s := r.bot.settings.defaults
+	if err := s.Apply(key, value); err != nil {
 		return err
 	}
+	value = commands.LookupSetting(key).Current(s)
 	if key == SettingAnnouncements && value == "on" && r.bot.settings.raw(r.id, key) != "on" {
 		if err := r.bot.subscribed(ctx, r.id); err != nil {
 			return err
