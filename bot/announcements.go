@@ -48,9 +48,6 @@ func (b *Bot) runAnnouncements(ctx context.Context, reload <-chan struct{}, load
 			b.log.Error().Err(err).Msg("Scheduled announcements off: bad schedule")
 		}
 	}
-	if load == nil {
-		load = func() (*content.Set, error) { return content.Builtin(), nil }
-	}
 	announce.Every(ctx, sched, announce.RealClock, reload, func(ctx context.Context) {
 		if err := b.announcer.Refresh(ctx, load, b.engine.SetContent); err != nil {
 			b.log.Error().Err(err).Msg("Content refresh failed")

@@ -74,7 +74,7 @@ type Options struct {
 	Metrics *metrics.Metrics
 	Health  *metrics.Health
 	// LoadContent reloads the content (content.dir) on the announcement
-	// schedule and on Reload; nil reloads the built-in content.
+	// schedule and on Reload; nil means ContentLoader(cfg.Content).
 	LoadContent func() (*content.Set, error)
 	// Reload triggers a reload and announcement run at once (SIGHUP).
 	Reload <-chan struct{}
@@ -87,6 +87,9 @@ func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
 	}
 	if opts.Engine == nil {
 		opts.Engine = commands.New(content.Builtin())
+	}
+	if opts.LoadContent == nil {
+		opts.LoadContent = ContentLoader(cfg.Content)
 	}
 	return &Bot{
 		cfg:           cfg,

@@ -46,33 +46,19 @@ func runCmd(args []string) int {
 	}
 	log := newLogger(cfg.Logging)
 
-	set := content.Builtin()
-	if cfg.Content.Dir != "" {
-		if set, err = content.LoadDir(cfg.Content.Dir); err != nil {
-			log.Error().Err(err).Str("dir", cfg.Content.Dir).Msg("Invalid content")
-			return 1
-		}
+	// The same loader reads the content now and on every reload.
+	load := bot.ContentLoader(cfg.Content)
+	set, err := load()
+	if err != nil {
+		log.Error().Err(err).Str("dir", cfg.Content.Dir).Msg("Invalid content")
+		return 1
 	}
 	lang, _ := content.ParseLang(cfg.Bot.DefaultLanguage)
 	engine := commands.New(set, commands.WithVersion(version, commit), commands.WithDefaults(lang, cfg.Bot.Prefix))
 	m, health := metrics.New(), metrics.NewHealth()
-	load := func() (*content.Set, error) { return content.Builtin(), nil }
-	if cfg.Content.Dir != "" {
-		load = func() (*content.Set, error) { return content.LoadDir(cfg.Content.Dir) }
-	}
 	// SIGHUP reloads the content and announces what changed, at once.
-	reload := make(chan struct{}, 1)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			select {
-			case reload <- struct{}{}:
-			default: // a reload is already waiting
-			}
-		}
-	}()
+	reload, stopReload := bot.ReloadOnSignal(syscall.SIGHUP)
+	defer stopReload()
 	b, err := bot.New(cfg, log, bot.Options{
 		Engine: engine, Metrics: m, Health: health,
 		LoadContent: load, Reload: reload,
