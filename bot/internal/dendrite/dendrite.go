@@ -33,11 +33,43 @@ const Version = "v0.13.8"
 // ServerName is the homeserver's name: user IDs are @name:localhost.
 const ServerName = "localhost"
 
-// InstallHint tells how to get the binaries.
+// InstallHint tells how to get the binaries by hand.
 const InstallHint = `install them with:
   GOBIN=${XDG_CACHE_HOME:-$HOME/.cache}/guidebot/dendrite-` + Version + `/bin \
     go install github.com/matrix-org/dendrite/cmd/{dendrite,generate-keys,generate-config}@` + Version + `
 or point $GUIDEBOT_DENDRITE_BIN at a directory holding them`
+
+// binaries are the Dendrite commands the harness runs.
+var binaries = []string{"dendrite", "generate-keys", "generate-config"}
+
+var installOnce sync.Once
+var installErr error
+
+// install builds the binaries into the default cache directory with
+// `go install` from the Go module proxy, once, so that `go test ./...` on a
+// fresh clone needs nothing else (it takes a few minutes the first time).
+// A directory named by $GUIDEBOT_DENDRITE_BIN is the caller's to fill.
+func install(bin string) error {
+	installOnce.Do(func() {
+		if os.Getenv("GUIDEBOT_DENDRITE_BIN") != "" {
+			installErr = errors.New("$GUIDEBOT_DENDRITE_BIN is set, so the harness does not install there")
+			return
+		}
+		args := []string{"install"}
+		for _, name := range binaries {
+			args = append(args, "github.com/matrix-org/dendrite/cmd/"+name+"@"+Version)
+		}
+		cmd := exec.Command("go", args...)
+		// Outside any module, so the project's go.mod does not interfere.
+		cmd.Dir = os.TempDir()
+		cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=")
+		fmt.Fprintf(os.Stderr, "dendrite: building %s into %s (first run only)...\n", Version, bin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			installErr = fmt.Errorf("go install dendrite %s: %w: %s", Version, err, out)
+		}
+	})
+	return installErr
+}
 
 // BinDir returns the directory holding the Dendrite binaries:
 // $GUIDEBOT_DENDRITE_BIN, else ${XDG_CACHE_HOME:-$HOME/.cache}/guidebot/dendrite-v0.13.8/bin.
@@ -70,9 +102,14 @@ type Server struct {
 // free loopback port, returning once it answers /versions.
 func Start(dir string) (*Server, error) {
 	bin := BinDir()
-	for _, name := range []string{"dendrite", "generate-keys", "generate-config"} {
+	for _, name := range binaries {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
-			return nil, fmt.Errorf("dendrite %s binary %q not found in %s; %s", Version, name, bin, InstallHint)
+			if ierr := install(bin); ierr != nil {
+				return nil, fmt.Errorf("dendrite %s binary %q not found in %s, and building it failed (%w); %s", Version, name, bin, ierr, InstallHint)
+			}
+			if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
+				return nil, fmt.Errorf("dendrite %s binary %q still missing after go install: %w", Version, name, err)
+			}
 		}
 	}
 	port, err := freePort()
