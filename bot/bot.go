@@ -194,7 +194,7 @@ func (b *Bot) connect(ctx context.Context) error {
 	b.client = cli
 	cli.Log = b.log.With().Str("component", "matrix").Logger()
 	if b.transport != nil {
-		cli.Client = &http.Client{Transport: b.transport}
+		cli.Client.Transport = b.transport
 	}
 	cli.DefaultHTTPRetries = httpRetries
 	cli.DefaultHTTPBackoff = httpBackoff

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"net/http"
@@ -36,8 +38,12 @@ func skipIntegration() bool {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	if err := runLog.open(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if skipIntegration() {
-		os.Exit(m.Run())
+		os.Exit(auditLogs(m.Run()))
 	}
 	dir, err := os.MkdirTemp("", "guidebot-dendrite-")
 	if err != nil {
@@ -50,7 +56,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := auditLogs(m.Run())
 	_ = hs.Stop()
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "dendrite log tail:\n%s\n", hs.LogTail(30))
@@ -58,6 +64,24 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// auditLogs checks the bots' logs after the run (see logAudit) and turns a
+// passing run into a failing one when they leak a secret or message text.
+func auditLogs(code int) int {
+	probs := runLog.finish(int(botsStarted.Load()))
+	if len(probs) == 0 {
+		return code
+	}
+	fmt.Fprintln(os.Stderr, "FAIL: the bots' logs leak what they must not (SPEC §5, §8):")
+	for _, p := range probs {
+		fmt.Fprintln(os.Stderr, "  "+p)
+	}
+	return 1
+}
+
+// botsStarted counts the bots the harness started, so that an audit of an
+// empty log (capture broken) does not pass.
+var botsStarted atomic.Int64
 
 func needHomeserver(t *testing.T) {
 	t.Helper()
@@ -106,6 +130,7 @@ type testBot struct {
 	health    *metrics.Health
 	opts      Options           // what start passes to New, besides metrics
 	transport http.RoundTripper // the bot's HTTP transport, for fault injection
+	logs      *logLines         // everything the bot logged, across restarts
 	noFlood   bool              // lift the flood limit (benchmarks)
 	cancel    context.CancelFunc
 	done      chan error
@@ -113,8 +138,12 @@ type testBot struct {
 
 type botOption func(*Config)
 
+// withEncryption turns encryption on, with a pickle key of the bot's own
+// (recorded as a secret the logs must not show).
 func withEncryption(c *Config) {
-	c.Encryption.Enabled, c.Encryption.PickleKey = true, "test pickle key"
+	var key [16]byte
+	_, _ = rand.Read(key[:])
+	c.Encryption.Enabled, c.Encryption.PickleKey = true, "pickle-"+hex.EncodeToString(key[:])
 }
 func withInviters(p ...string) botOption { return func(c *Config) { c.Rooms.AllowedInviters = p } }
 
@@ -145,6 +174,7 @@ func newTestBot(t testing.TB, opts ...botOption) *testBot {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	recordConfigSecrets(cfg)
 	tb := &testBot{t: t, userID: id.UserID(userID), cfg: cfg}
 	t.Cleanup(tb.stop)
 	return tb
@@ -156,11 +186,12 @@ func (tb *testBot) start() {
 	tb.metrics, tb.health = metrics.New(), metrics.NewHealth()
 	opts := tb.opts
 	opts.Metrics, opts.Health = tb.metrics, tb.health
-	b, err := New(tb.cfg, testLogger(tb.t, "bot"), opts)
+	recordConfigSecrets(tb.cfg) // the test may have changed them
+	b, err := New(tb.cfg, tb.logger(), opts)
 	if err != nil {
 		tb.t.Fatal(err)
 	}
-	b.transport = tb.transport
+	b.transport = tokenSniffer{tb.transport}
 	if tb.noFlood {
 		b.flood = newFloodLimiter(1<<30, time.Second)
 	}
@@ -220,6 +251,7 @@ func newTestUser(t testing.TB, encrypted bool) *testUser {
 		t.Fatal(err)
 	}
 	cli.Log = testLogger(t, name)
+	cli.Client.Transport = tokenSniffer{}
 	u := &testUser{t: t, client: cli, cond: make(chan struct{})}
 	login := &mautrix.ReqLogin{
 		Type:             mautrix.AuthTypePassword,

@@ -717,10 +717,11 @@ func TestStartWhileHomeserverDown(t *testing.T) {
 			_ = hs.Resume() // keep the other tests going
 		}
 	}()
-	b, err := New(tb.cfg, testLogger(t, "bot"), Options{})
+	b, err := New(tb.cfg, tb.logger(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.transport = tokenSniffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.bot, tb.cancel, tb.done = b, cancel, make(chan error, 1)
 	go func() { tb.done <- b.Run(ctx) }()
