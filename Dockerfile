@@ -28,4 +28,5 @@ EXPOSE 9108
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 	CMD curl -fsS http://127.0.0.1:9108/healthz || exit 1
 ENTRYPOINT ["guidebot"]
-CMD ["run", "-c", "/data/config.yaml"]
+# Reads /data/config.yaml when it exists, else the environment alone.
+CMD ["run"]
