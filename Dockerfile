@@ -20,10 +20,11 @@ COPY --from=build /out/guidebot /usr/local/bin/guidebot
 USER guidebot
 WORKDIR /data
 VOLUME /data
-# Every config key can come from GUIDEBOT_* variables; a mounted
-# /data/config.yaml is read when present.
-ENV GUIDEBOT_DATABASE_URI=/data/guidebot.db \
-	GUIDEBOT_HTTP_LISTEN=0.0.0.0:9108
+# Every config key can come from GUIDEBOT_* variables, which override a
+# mounted /data/config.yaml. The default database.uri, guidebot.db, is
+# relative to the working directory: the volume. The health check needs the
+# HTTP server; set GUIDEBOT_HTTP_LISTEN to move it.
+ENV GUIDEBOT_HTTP_LISTEN=0.0.0.0:9108
 EXPOSE 9108
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 	CMD curl -fsS http://127.0.0.1:9108/healthz || exit 1
