@@ -114,7 +114,7 @@ func (st *state) renderHelpCmd(lang content.Lang, c *Command) Reply {
 		o.ul()
 		for _, n := range content.Needs {
 			o.li()
-			o.code(needName(n, lang))
+			o.code(n.NameIn(lang))
 			o.dash()
 			o.t(n.Name)
 			o.eli()

@@ -7,28 +7,6 @@ import (
 	"github.com/guidebot/guidebot/content"
 )
 
-// needByName maps every folded need id and alias to its need: FindNeed
-// folds every alias on every call, too slow for the hot path.
-var needByName = func() map[string]*content.Need {
-	m := make(map[string]*content.Need)
-	for _, n := range content.Needs {
-		m[content.Fold(n.ID)] = n
-		for _, a := range n.Aliases {
-			m[content.Fold(a)] = n
-		}
-	}
-	return m
-}()
-
-// needName is how a need is written in lang: French users see the French
-// alias, which content declares first.
-func needName(n *content.Need, lang content.Lang) string {
-	if lang == content.FR && len(n.Aliases) > 0 {
-		return n.Aliases[0]
-	}
-	return n.ID
-}
-
 func runRecommend(c *call) (Reply, bool) {
 	if len(c.args) == 0 {
 		return c.cached(c.ls.general), false
@@ -39,7 +17,7 @@ func runRecommend(c *call) (Reply, bool) {
 		var n *content.Need
 		k := min(3, len(c.args)-i)
 		for ; k >= 1; k-- {
-			if n = needByName[content.Fold(strings.Join(c.args[i:i+k], " "))]; n != nil {
+			if n = content.FindNeed(strings.Join(c.args[i:i+k], " ")); n != nil {
 				break
 			}
 		}
@@ -166,7 +144,7 @@ func needList(o *out) {
 		if i > 0 {
 			o.text(", ")
 		}
-		o.code(needName(n, o.lang))
+		o.code(n.NameIn(o.lang))
 	}
 }
 
@@ -176,11 +154,11 @@ func (c *call) unknownNeed(name string) Reply {
 	o.tr(kUnknownNeed)
 	o.text(" ")
 	o.quote(name)
-	if s := suggestNeed(name); s != nil {
+	if s := content.SuggestNeed(name); s != nil {
 		o.dash()
 		o.tr(kDidYouMean)
 		o.text(" ")
-		o.code(needName(s, c.lang))
+		o.code(s.NameIn(c.lang))
 		o.text(tr(c.lang, kQuestionMark))
 	}
 	o.nl()
@@ -188,24 +166,4 @@ func (c *call) unknownNeed(name string) Reply {
 	o.colon()
 	needList(&o)
 	return o.reply()
-}
-
-// suggestNeed returns the need whose name is within a typo or two of name.
-func suggestNeed(name string) *content.Need {
-	f := content.Fold(name)
-	if len(f) < 3 {
-		return nil
-	}
-	limit := 1
-	if len(f) >= 7 {
-		limit = 2
-	}
-	var best *content.Need
-	bestD, bestName := limit+1, ""
-	for n, need := range needByName {
-		if d := content.Distance(f, n, limit); d < bestD || (d == bestD && d <= limit && n < bestName) {
-			best, bestD, bestName = need, d, n
-		}
-	}
-	return best
 }

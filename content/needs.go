@@ -10,7 +10,8 @@ import (
 // help and validation are generated from it.
 type Need struct {
 	ID      string
-	Aliases []string // French first; all compared folded
+	FR      string   // the French name, often the same word
+	Aliases []string // more spellings; all names are compared folded
 	Name    Text     // what the need means, for help
 	Fails   Text     // why a messenger that misses it is left out
 	meets   func(*Messenger) bool
@@ -35,81 +36,114 @@ func fact(get func(*Messenger) Fact, ok ...Support) func(*Messenger) bool {
 
 // Needs lists every need recommend understands, in help order.
 var Needs = []*Need{
-	{ID: "no-phone", Aliases: []string{"sans-telephone", "nophone", "no-phone-number"},
+	{ID: "no-phone", FR: "sans-telephone", Aliases: []string{"nophone", "no-phone-number"},
 		Name:  Text{EN: "no phone number needed to sign up", FR: "pas de numéro de téléphone pour s'inscrire"},
 		Fails: Text{EN: "needs a phone number", FR: "exige un numéro de téléphone"},
 		meets: func(m *Messenger) bool { return m.Identifier.Kind != PhoneNumber }},
-	{ID: "android", Aliases: []string{"androide"},
+	{ID: "android", FR: "android", Aliases: nil,
 		Name:  Text{EN: "an Android app", FR: "une application Android"},
 		Fails: Text{EN: "no Android app", FR: "pas d'application Android"},
 		meets: onPlatform(Android)},
-	{ID: "ios", Aliases: []string{"iphone"},
+	{ID: "ios", FR: "ios", Aliases: []string{"iphone"},
 		Name:  Text{EN: "an iOS app", FR: "une application iOS"},
 		Fails: Text{EN: "no iOS app", FR: "pas d'application iOS"},
 		meets: onPlatform(IOS)},
-	{ID: "windows", Aliases: []string{"pc"},
+	{ID: "windows", FR: "windows", Aliases: []string{"pc"},
 		Name:  Text{EN: "a Windows app", FR: "une application Windows"},
 		Fails: Text{EN: "no Windows app", FR: "pas d'application Windows"},
 		meets: onPlatform(Windows)},
-	{ID: "macos", Aliases: []string{"mac", "osx"},
+	{ID: "macos", FR: "macos", Aliases: []string{"mac", "osx"},
 		Name:  Text{EN: "a macOS app", FR: "une application macOS"},
 		Fails: Text{EN: "no macOS app", FR: "pas d'application macOS"},
 		meets: onPlatform(MacOS)},
-	{ID: "linux", Aliases: []string{"gnu-linux"},
+	{ID: "linux", FR: "linux", Aliases: []string{"gnu-linux"},
 		Name:  Text{EN: "a Linux app", FR: "une application Linux"},
 		Fails: Text{EN: "no Linux app", FR: "pas d'application Linux"},
 		meets: onPlatform(Linux)},
-	{ID: "desktop", Aliases: []string{"ordinateur", "bureau"},
+	{ID: "desktop", FR: "ordinateur", Aliases: []string{"bureau"},
 		Name:  Text{EN: "a desktop app (Windows, macOS or Linux)", FR: "une application pour ordinateur (Windows, macOS ou Linux)"},
 		Fails: Text{EN: "no desktop app", FR: "pas d'application pour ordinateur"},
 		meets: onPlatform(Windows, MacOS, Linux)},
-	{ID: "p2p", Aliases: []string{"pair-a-pair", "peer-to-peer"},
+	{ID: "p2p", FR: "pair-a-pair", Aliases: []string{"peer-to-peer"},
 		Name:  Text{EN: "a peer-to-peer network", FR: "un réseau pair-à-pair"},
 		Fails: Text{EN: "not peer-to-peer", FR: "pas pair-à-pair"},
 		meets: hasNetwork("p2p")},
-	{ID: "federated", Aliases: []string{"federe", "federation"},
+	{ID: "federated", FR: "federe", Aliases: []string{"federation"},
 		Name:  Text{EN: "a federated network (many servers, like email)", FR: "un réseau fédéré (plusieurs serveurs, comme le courriel)"},
 		Fails: Text{EN: "not federated", FR: "pas fédéré"},
 		meets: hasNetwork("federated")},
-	{ID: "decentralized", Aliases: []string{"decentralise", "decentralised"},
+	{ID: "decentralized", FR: "decentralise", Aliases: []string{"decentralised"},
 		Name:  Text{EN: "no single operator runs the network", FR: "aucun opérateur unique ne gère le réseau"},
 		Fails: Text{EN: "centralized: one operator runs the network", FR: "centralisé : un seul opérateur gère le réseau"},
 		meets: func(m *Messenger) bool { return m.Network.Decentralized }},
-	{ID: "tor", Aliases: []string{"onion"},
+	{ID: "tor", FR: "tor", Aliases: []string{"onion"},
 		Name:  Text{EN: "can route through Tor", FR: "peut passer par Tor"},
 		Fails: Text{EN: "no Tor routing", FR: "pas de routage par Tor"},
 		meets: fact(func(m *Messenger) Fact { return m.Tor }, Yes, Partial)},
-	{ID: "offline", Aliases: []string{"hors-ligne", "sans-internet", "mesh"},
+	{ID: "offline", FR: "hors-ligne", Aliases: []string{"sans-internet", "mesh"},
 		Name:  Text{EN: "works without internet (Wi-Fi or Bluetooth nearby)", FR: "fonctionne sans internet (Wi-Fi ou Bluetooth à proximité)"},
 		Fails: Text{EN: "needs internet", FR: "exige internet"},
 		meets: fact(func(m *Messenger) Fact { return m.Offline }, Yes)},
-	{ID: "forward-secrecy", Aliases: []string{"confidentialite-persistante", "pfs", "fs"},
+	{ID: "forward-secrecy", FR: "confidentialite-persistante", Aliases: []string{"pfs", "fs"},
 		Name:  Text{EN: "forward secrecy", FR: "confidentialité persistante"},
 		Fails: Text{EN: "no forward secrecy", FR: "pas de confidentialité persistante"},
 		meets: fact(func(m *Messenger) Fact { return m.ForwardSecrecy }, Yes)},
-	{ID: "groups", Aliases: []string{"groupes", "group"},
+	{ID: "groups", FR: "groupes", Aliases: []string{"group"},
 		Name:  Text{EN: "end-to-end encrypted group chats", FR: "discussions de groupe chiffrées de bout en bout"},
 		Fails: Text{EN: "no encrypted groups", FR: "pas de groupes chiffrés"},
 		meets: fact(func(m *Messenger) Fact { return m.E2EE.Groups }, Yes, Partial)},
-	{ID: "calls", Aliases: []string{"appels", "call"},
+	{ID: "calls", FR: "appels", Aliases: []string{"call"},
 		Name:  Text{EN: "end-to-end encrypted voice and video calls", FR: "appels audio et vidéo chiffrés de bout en bout"},
 		Fails: Text{EN: "no encrypted calls", FR: "pas d'appels chiffrés"},
 		meets: fact(func(m *Messenger) Fact { return m.E2EE.Calls }, Yes, Partial)},
-	{ID: "open-source-server", Aliases: []string{"serveur-libre", "open-server"},
+	{ID: "open-source-server", FR: "serveur-libre", Aliases: []string{"open-server"},
 		Name:  Text{EN: "open-source server (or no server at all)", FR: "serveur libre (ou aucun serveur)"},
 		Fails: Text{EN: "server not open source", FR: "serveur non libre"},
 		meets: fact(func(m *Messenger) Fact { return m.OpenSourceServer }, Yes, NA)},
 }
 
-// FindNeed returns the need whose id or alias matches name (folded), or nil.
-func FindNeed(name string) *Need {
-	f := Fold(name)
+// needByName maps every folded name of every need to it.
+var needByName = func() map[string]*Need {
+	m := make(map[string]*Need)
 	for _, n := range Needs {
-		if Fold(n.ID) == f || slices.ContainsFunc(n.Aliases, func(a string) bool { return Fold(a) == f }) {
-			return n
+		for _, name := range append([]string{n.ID, n.FR}, n.Aliases...) {
+			m[Fold(name)] = n
 		}
 	}
-	return nil
+	return m
+}()
+
+// FindNeed returns the need whose id, French name or alias matches name
+// (case and accents ignored), or nil.
+func FindNeed(name string) *Need { return needByName[Fold(name)] }
+
+// SuggestNeed returns the need whose name is within a typo or two of name
+// (one for short names), or nil.
+func SuggestNeed(name string) *Need {
+	f := Fold(name)
+	if len(f) < 3 {
+		return nil
+	}
+	limit := 1
+	if len(f) >= 7 {
+		limit = 2
+	}
+	var best *Need
+	bestD, bestName := limit+1, ""
+	for n, need := range needByName {
+		if d := Distance(f, n, limit); d < bestD || (d == bestD && d <= limit && n < bestName) {
+			best, bestD, bestName = need, d, n
+		}
+	}
+	return best
+}
+
+// NameIn is how the need is written in lang.
+func (n *Need) NameIn(lang Lang) string {
+	if lang == FR {
+		return n.FR
+	}
+	return n.ID
 }
 
 // Left is a messenger that recommend leaves out, and why.
