@@ -1,0 +1,214 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/commands"
+	"github.com/guidebot/guidebot/content"
+)
+
+// Issue 5 as an operator and users live it: the bot reads content.dir with
+// the loader run.go uses, the operator edits changes.yaml and sends SIGHUP
+// (through ReloadOnSignal, as run.go wires it), and subscribed rooms are
+// told, each in its language, once.
+
+// appendChange adds an entry to changes.yaml in dir and returns the line
+// (1-based) its date is on.
+func appendChange(t *testing.T, dir, id, date, en, fr string) (dateLine int) {
+	t.Helper()
+	path := filepath.Join(dir, "changes.yaml")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) > 0 && old[len(old)-1] != '\n' {
+		old = append(old, '\n')
+	}
+	entry := fmt.Sprintf(`  - id: %s
+    date: %s
+    messengers: []
+    text:
+      en: %s
+      fr: %s
+    source: https://example.org/guidebot-announce-test
+`, id, date, en, fr)
+	if err := os.WriteFile(path, append(old, entry...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(old), "\n") + 2
+}
+
+// announcements counts, from the room's history on the server, the bot's
+// messages that reply to nothing: announcements (every answer in these
+// rooms is a reply).
+func (u *testUser) announcements(room id.RoomID, bot id.UserID) []string {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	resp, err := u.client.Messages(ctx, room, "", "", mautrix.DirectionBackward, nil, 1000)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	var bodies []string
+	for _, evt := range resp.Chunk {
+		if evt.Sender != bot || evt.Type.Type != "m.room.message" {
+			continue
+		}
+		if _, ok := evt.Content.Raw["m.relates_to"]; !ok {
+			body, _ := evt.Content.Raw["body"].(string)
+			bodies = append(bodies, body)
+		}
+	}
+	return bodies
+}
+
+func TestAnnouncementsOnSIGHUP(t *testing.T) {
+	needHomeserver(t)
+	dir := filepath.Join(t.TempDir(), "content")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "content", "data"))); err != nil {
+		t.Fatal(err)
+	}
+	tb := newTestBot(t, func(c *Config) {
+		c.Content.Dir = dir
+		c.Announcements.Schedule = "" // only SIGHUP reloads, so the test decides when
+	})
+	tb.noFlood = true
+	load := ContentLoader(tb.cfg.Content)
+	reload, stopReload := ReloadOnSignal(syscall.SIGHUP)
+	t.Cleanup(stopReload)
+	tb.opts.LoadContent, tb.opts.Reload = load, reload
+	// start as run does: the engine answers from the loaded content
+	start := func() *content.Set {
+		set, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.opts.Engine = commands.New(set)
+		tb.start()
+		return set
+	}
+	// hup reloads as the operator does, and waits for the bot to log the
+	// outcome (msg), which it returns.
+	hup := func(msg string) map[string]any {
+		t.Helper()
+		mark := tb.logMark()
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		return tb.waitLog(mark, msg, waitLong, nil)
+	}
+	initial := start()
+	bot := tb.userID
+	u := newTestUser(t, false)
+	enRoom := u.createRoom(bot, false, false)
+	frRoom := u.createRoom(bot, false, false)
+	quiet := u.createRoom(bot, false, false)
+	en, fr := roomSettings(t), roomSettings(t, "language", "fr")
+	u.checkAnswer(bot, enRoom, "!subscribe", expectIn(t, "!subscribe", en, true, true))
+	u.checkAnswer(bot, frRoom, "!set language fr", expectIn(t, "!set language fr", en, true, true))
+	u.checkAnswer(bot, frRoom, "!subscribe", expectIn(t, "!subscribe", fr, true, true))
+	u.checkAnswer(bot, quiet, "!help", expectIn(t, "!help", en, true, true))
+
+	// The operator adds an entry and sends SIGHUP.
+	date := initial.Changes[0].Date.AddDate(0, 0, 1).Format(time.DateOnly)
+	entryID := date + "-testchat-added"
+	textEN := "Testchat added to the recommended messengers."
+	textFR := "Testchat rejoint les messageries recommandées."
+	appendChange(t, dir, entryID, date, textEN, textFR)
+	next, err := load()
+	if err != nil {
+		t.Fatalf("the edited content does not load: %v", err)
+	}
+	if next.Version() != entryID {
+		t.Fatalf("content version after the edit = %s, want %s", next.Version(), entryID)
+	}
+	refreshed := hup("Content refreshed")
+	if refreshed["content_version"] != entryID || refreshed["rooms_sent"] != float64(2) {
+		t.Errorf("refresh logged %v, want version %s sent to 2 rooms", refreshed, entryID)
+	}
+	for room, lang := range map[id.RoomID]content.Lang{enRoom: content.EN, frRoom: content.FR} {
+		want := commands.RenderAnnouncement(next, next.Changes[:1], lang)
+		u.waitEvent(fmt.Sprintf("the %s announcement", lang), waitLong, func(evt *event.Event) bool {
+			return evt.Sender == bot && evt.RoomID == room && evt.Content.AsMessage().Body == want.Plain
+		})
+	}
+	time.Sleep(waitQuiet)
+	counts := func(when string, wantEN, wantFR int) {
+		t.Helper()
+		for _, c := range []struct {
+			name string
+			room id.RoomID
+			n    int
+			text string
+		}{{"English", enRoom, wantEN, textEN}, {"French", frRoom, wantFR, textFR}, {"unsubscribed", quiet, 0, ""}} {
+			got := u.announcements(c.room, bot)
+			if len(got) != c.n {
+				t.Errorf("%s: the %s room got %d announcements, want %d: %q", when, c.name, len(got), c.n, got)
+				continue
+			}
+			for _, body := range got {
+				if !strings.Contains(body, c.text) {
+					t.Errorf("%s: the %s room's announcement does not name the change in its language: %q", when, c.name, body)
+				}
+			}
+		}
+	}
+	counts("after the reload", 1, 1)
+
+	// A restart sends nothing more, on its own or at the next reload; a
+	// room that subscribes now does not get the backlog.
+	tb.stop()
+	start()
+	late := u.createRoom(bot, false, false)
+	u.checkAnswer(bot, late, "!subscribe", expectIn(t, "!subscribe", en, true, true))
+	time.Sleep(waitQuiet)
+	refreshed = hup("Content refreshed")
+	if refreshed["rooms_sent"] != float64(0) {
+		t.Errorf("refresh after the restart logged %v, want nothing sent", refreshed)
+	}
+	time.Sleep(waitQuiet)
+	counts("after a restart and a reload", 1, 1)
+	if got := u.announcements(late, bot); len(got) != 0 {
+		t.Errorf("a room that subscribed after the entries existed got %q", got)
+	}
+
+	// A broken edit is refused: logged with file:line:col, nothing
+	// announced, the commands answer from the content in use.
+	brokenID := "2099-01-01-brokenchat"
+	line := appendChange(t, dir, brokenID, "2099-13-45", "Brokenchat added.", "Brokenchat ajoutée.")
+	failed := hup("Content refresh failed")
+	where := fmt.Sprintf("changes.yaml:%d:%d", line, len("    date: ")+1)
+	if msg, _ := failed["error"].(string); !strings.Contains(msg, where) {
+		t.Errorf("refusal logged as %q, want it to point at %s", msg, where)
+	}
+	if failed["level"] != "error" {
+		t.Errorf("refusal logged at level %v, want error", failed["level"])
+	}
+	u.checkAnswer(bot, enRoom, "!changes 1", expectFrom(t, next, "!changes 1", en))
+	u.checkAnswer(bot, frRoom, "!about", expectFrom(t, next, "!about", fr))
+	time.Sleep(waitQuiet)
+	counts("after a broken edit", 1, 1)
+}
+
+// expectFrom is the answer an engine over set gives to text.
+func expectFrom(t testing.TB, set *content.Set, text string, s commands.Settings) commands.Reply {
+	t.Helper()
+	r, ok := commands.New(set).Handle(context.Background(), commands.Request{
+		Text: text, Room: &chatRoom{s: s, may: true}, Direct: true, BotNames: []string{"guidebot"},
+	})
+	if !ok {
+		t.Fatalf("the engine does not answer %q", text)
+	}
+	return r
+}
