@@ -364,6 +364,7 @@ func killMidBurst(t *testing.T, hold fault) {
 	if exited, err := pb.exited(); exited {
 		t.Errorf("guidebot exited by itself after the restart: %v\n%s", err, pb.logTail(30))
 	}
+	pb.auditLog(proxy.accessTokens())
 	for _, c := range lost {
 		t.Errorf("lost command %q (%s) in %s; the bot's log about it:", c.text, c.id, c.room)
 		for _, line := range pb.logLines(func(s string) bool { return strings.Contains(s, c.id.String()) }) {
@@ -552,9 +553,11 @@ type hostileCase struct {
 	content any // *event.MessageEventContent or a raw map
 }
 
-func hostileCases() []hostileCase {
+// hostileCases are the messages; mark is a word the bots' logs must not
+// show at info level (the harness audits them), put in some of them.
+func hostileCases(mark string) []hostileCase {
 	manyArgs := strings.TrimSpace(strings.Repeat("signal ", 5000))
-	big := "!messenger " + strings.Repeat("a", 64_000-len("!messenger "))
+	big := "!messenger " + mark + strings.Repeat("a", 64_000-len("!messenger ")-len(mark))
 	cases := []hostileCase{
 		{"empty body", textMsg("")},
 		{"only the prefix", textMsg("!")},
@@ -564,19 +567,19 @@ func hostileCases() []hostileCase {
 		{"thousands of arguments (compare)", textMsg("!compare " + manyArgs)},
 		{"thousands of arguments (recommend)", textMsg("!recommend " + strings.Repeat("e2ee ", 3000))},
 		{"thousands of arguments (help)", textMsg("!help " + manyArgs)},
-		{"control characters", textMsg("!help\x01\x02\x1b[31m\x7f\u0085 messenger")},
+		{"control characters", textMsg("!help\x01\x02\x1b[31m\x7f\u0085 messenger " + mark)},
 		{"NUL byte", textMsg("!messenger sig\x00nal")},
 		{"escape sequences in a name", textMsg("!messenger \x1b]0;pwned\x07\x1b[2J")},
 		{"zero-width inside the command", textMsg("!he\u200blp")},
 		{"zero-width before the prefix", textMsg("\ufeff\u200b!help")},
 		{"zero-width joiners in a name", textMsg("!messenger s\u200di\u200cg\u2060nal")},
 		{"right-to-left override", textMsg("!messenger \u202elangis\u202c")},
-		{"right-to-left text", textMsg("!messenger سيجنال שלום")},
+		{"right-to-left text", textMsg("!messenger سيجنال שלום " + mark)},
 		{"right-to-left command", textMsg("\u202e!help")},
-		{"HTML injection", textMsg("!messenger <img src=x onerror=alert(1)>")},
+		{"HTML injection", textMsg("!messenger <img src=x onerror=alert(1)> " + mark)},
 		{"script injection", textMsg("!messenger <script>alert(1)</script>")},
 		{"HTML in the command name", textMsg("!<img src=x onerror=alert(1)>")},
-		{"Markdown injection", textMsg("!m **bold** [x](javascript:alert(1))")},
+		{"Markdown injection", textMsg("!m **bold** [x](javascript:alert(1)) " + mark)},
 		{"Markdown link", textMsg("!messenger [click](javascript:alert(1))")},
 		{"HTML link", textMsg(`!compare <a href="javascript:alert(1)">signal</a> molly`)},
 		{"HTML formatted body", &event.MessageEventContent{MsgType: event.MsgText,
@@ -592,7 +595,7 @@ func hostileCases() []hostileCase {
 		{"body is an object", map[string]any{"msgtype": "m.text", "body": map[string]any{"text": "!help"}}},
 		{"body is null", map[string]any{"msgtype": "m.text", "body": nil}},
 		{"body is a list", map[string]any{"msgtype": "m.text", "body": []any{"!help"}}},
-		{"msgtype missing", map[string]any{"body": "!help"}},
+		{"msgtype missing", map[string]any{"body": "!help " + mark}},
 		{"msgtype is a number", map[string]any{"msgtype": 1, "body": "!help"}},
 		{"formatted_body only", map[string]any{"msgtype": "m.text", "format": "org.matrix.custom.html",
 			"formatted_body": `<b>!help</b><img src=x onerror=alert(1)>`}},
@@ -689,7 +692,7 @@ func TestFaultHostileMessages(t *testing.T) {
 		id   id.EventID
 	}
 	var all []sent
-	cases := hostileCases()
+	cases := hostileCases(runLog.marker(t))
 	for _, c := range cases {
 		evtID, err := sendRaw(u, plain, c.content)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -68,6 +70,7 @@ type faultProxy struct {
 	counts  map[fault]int
 	byRoute map[string]int // "fault route" → count, for the log
 	perReq  map[string]int
+	tokens  map[string]bool // access tokens seen, for the log audit
 	held    chan heldRequest
 	dropped []heldRequest // held requests whose client went away: never forwarded
 }
@@ -92,6 +95,7 @@ func newFaultProxy(t testing.TB, upstream string) *faultProxy {
 		counts:        map[fault]int{},
 		byRoute:       map[string]int{},
 		perReq:        map[string]int{},
+		tokens:        map[string]bool{},
 		held:          make(chan heldRequest, 16),
 	}
 	p.rp = httputil.NewSingleHostReverseProxy(target)
@@ -136,6 +140,9 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.Method + " " + r.URL.RequestURI()
 	p.mu.Lock()
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		p.tokens[tok] = true
+	}
 	if f != faultNone && f != faultHold && f != faultHoldResponse && p.perReq[key] >= p.maxPerRequest {
 		f = faultNone
 	}
@@ -249,6 +256,17 @@ func (p *faultProxy) report() string {
 	return fmt.Sprintf("%d requests; faults injected:\n%s", p.n.Load(), strings.Join(lines, "\n"))
 }
 
+// accessTokens returns the access tokens the client used.
+func (p *faultProxy) accessTokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for tok := range p.tokens {
+		out = append(out, tok)
+	}
+	return out
+}
+
 func (p *faultProxy) droppedRequests() []heldRequest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -316,6 +334,7 @@ type procBot struct {
 	configPath string
 	logPath    string
 	healthURL  string
+	pickleKey  string
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
@@ -342,7 +361,9 @@ func newProcBot(t testing.TB, homeserver string) *procBot {
 	}
 	listen := l.Addr().String()
 	l.Close()
-	p := &procBot{t: t, bin: bin, userID: id.UserID(userID), dir: dir,
+	var key [16]byte
+	_, _ = rand.Read(key[:])
+	p := &procBot{t: t, bin: bin, userID: id.UserID(userID), dir: dir, pickleKey: "pickle-" + hex.EncodeToString(key[:]),
 		configPath: filepath.Join(dir, "config.yaml"), logPath: filepath.Join(dir, "guidebot.log"),
 		healthURL: "http://" + listen + "/healthz"}
 	cfg := fmt.Sprintf(`matrix:
@@ -355,7 +376,7 @@ database:
   uri: %q
 encryption:
   enabled: true
-  pickle_key: "fault test pickle key, never changes"
+  pickle_key: %q
 bot:
   prefix: "!"
 rooms:
@@ -368,7 +389,7 @@ http:
 logging:
   level: debug
   format: json
-`, homeserver, userID, testPassword, filepath.Join(dir, "guidebot.db"), dendrite.ServerName, listen)
+`, homeserver, userID, testPassword, filepath.Join(dir, "guidebot.db"), p.pickleKey, dendrite.ServerName, listen)
 	if err := os.WriteFile(p.configPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -504,4 +525,28 @@ func (p *procBot) logLines(keep func(string) bool) []string {
 		}
 	}
 	return out
+}
+
+// auditLog checks the process's log like the harness checks the in-process
+// bots' (SPEC §5, §8): no password, pickle key or access token (tokens
+// lists those seen on the wire) in any line.
+func (p *procBot) auditLog(tokens []string) {
+	p.t.Helper()
+	secrets := map[string]string{testPassword: "the password", p.pickleKey: "the pickle key"}
+	for _, tok := range tokens {
+		secrets[tok] = "an access token"
+	}
+	f, err := os.Open(p.logPath)
+	if err != nil {
+		p.t.Error(err)
+		return
+	}
+	defer f.Close()
+	probs, err := scanLogs(f, secrets, nil)
+	if err != nil {
+		p.t.Error(err)
+	}
+	for _, prob := range probs {
+		p.t.Errorf("guidebot's own log: %s", prob)
+	}
 }
