@@ -35,7 +35,10 @@ type settingsTable struct {
 	defaults commands.Settings
 
 	mu    sync.RWMutex
-	rooms map[id.RoomID]map[string]string
+	rooms map[id.RoomID]map[string]string // the stored rows
+	// resolved holds each room's settings with the defaults filled in,
+	// recomputed when a row changes, so get is one map read.
+	resolved map[id.RoomID]commands.Settings
 }
 
 const (
@@ -54,6 +57,7 @@ func newSettingsTable(db *dbutil.Database, cfg BotConfig, log zerolog.Logger) *s
 		log:      log,
 		defaults: commands.DefaultSettings(lang, cfg.Prefix),
 		rooms:    map[id.RoomID]map[string]string{},
+		resolved: map[id.RoomID]commands.Settings{},
 	}
 }
 
@@ -75,33 +79,41 @@ func (t *settingsTable) load(ctx context.Context) error {
 			t.rooms[room] = map[string]string{}
 		}
 		t.rooms[room][key] = value
-		if key != settingDirect {
-			// get falls back to the default for a value that is no longer
-			// valid (an older version's, or edited by hand); say so once.
-			probe := t.defaults
-			if err := probe.Apply(key, value); err != nil {
-				t.log.Debug().Err(err).Stringer("room_id", room).Msg("Ignoring a stored setting; the default applies")
-			}
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("loading room settings: %w", err)
 	}
+	for room := range t.rooms {
+		t.resolve(room, true)
+	}
 	return nil
 }
 
-// get returns a room's settings with the defaults filled in. A stored
-// value the declarations (commands.SettingDefs) no longer accept leaves
-// that setting at its default.
-func (t *settingsTable) get(room id.RoomID) commands.Settings {
+// resolve recomputes a room's settings from its rows; the caller holds mu.
+// A stored value the declarations (commands.SettingDefs) no longer accept
+// (an older version's, or edited by hand) leaves that setting at its
+// default; loading says so once.
+func (t *settingsTable) resolve(room id.RoomID, logInvalid bool) {
 	s := t.defaults
-	t.mu.RLock()
 	for key, value := range t.rooms[room] {
-		if key != settingDirect {
-			_ = s.Apply(key, value)
+		if key == settingDirect {
+			continue
+		}
+		if err := s.Apply(key, value); err != nil && logInvalid {
+			t.log.Debug().Err(err).Stringer("room_id", room).Msg("Ignoring a stored setting; the default applies")
 		}
 	}
+	t.resolved[room] = s
+}
+
+// get returns a room's settings with the defaults filled in.
+func (t *settingsTable) get(room id.RoomID) commands.Settings {
+	t.mu.RLock()
+	s, ok := t.resolved[room]
 	t.mu.RUnlock()
+	if !ok {
+		return t.defaults
+	}
 	return s
 }
 
@@ -135,6 +147,7 @@ func (t *settingsTable) set(ctx context.Context, room id.RoomID, key, value stri
 		t.rooms[room] = map[string]string{}
 	}
 	t.rooms[room][key] = value
+	t.resolve(room, false)
 	t.mu.Unlock()
 	return nil
 }
@@ -146,6 +159,7 @@ func (t *settingsTable) forget(ctx context.Context, room id.RoomID) error {
 	}
 	t.mu.Lock()
 	delete(t.rooms, room)
+	delete(t.resolved, room)
 	t.mu.Unlock()
 	return nil
 }
