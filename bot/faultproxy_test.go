@@ -426,7 +426,7 @@ func (p *procBot) start() {
 	}()
 	deadline := time.Now().Add(waitLong)
 	for {
-		resp, err := http.Get(p.healthURL)
+		resp, err := healthClient.Get(p.healthURL)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -443,6 +443,8 @@ func (p *procBot) start() {
 		}
 	}
 }
+
+var healthClient = &http.Client{Timeout: 2 * time.Second}
 
 func (p *procBot) running() bool {
 	if p.done == nil {
