@@ -24,7 +24,9 @@ import (
 // pprofOverlay is compiled into cmd/guidebot (through go build -overlay,
 // the tree is not touched) only when profiles are asked for: it serves
 // net/http/pprof and start/stop of a CPU profile on a loopback address
-// given in the environment, so one phase can be profiled on its own.
+// given in the environment, so one phase can be profiled on its own; it
+// can start a CPU profile before main runs (to profile start-up), and
+// makes log timestamps precise enough to follow a start.
 const pprofOverlay = `package main
 
 import (
@@ -33,6 +35,9 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 func init() {
@@ -40,8 +45,14 @@ func init() {
 	if addr == "" {
 		return
 	}
+	zerolog.TimeFieldFormat = time.RFC3339Nano
 	var mu sync.Mutex
 	var out *os.File
+	if file := os.Getenv("GUIDEBOT_LOADTEST_CPU_AT_START"); file != "" {
+		if f, err := os.Create(file); err == nil && pprof.StartCPUProfile(f) == nil {
+			out = f
+		}
+	}
 	http.HandleFunc("/loadtest/cpu/start", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -132,6 +143,9 @@ type botProc struct {
 	logPath   string
 	httpAddr  string // /metrics and /healthz
 	pprofAddr string // "" unless profiling
+	// startProfile, when set, is where the next start writes a CPU
+	// profile begun before main (stopped with stopCPUProfile).
+	startProfile string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -194,6 +208,10 @@ func (p *botProc) start() (time.Time, error) {
 	}
 	if p.pprofAddr != "" {
 		env = append(env, "GUIDEBOT_LOADTEST_PPROF="+p.pprofAddr)
+		if p.startProfile != "" {
+			env = append(env, "GUIDEBOT_LOADTEST_CPU_AT_START="+p.startProfile)
+			p.startProfile = ""
+		}
 	}
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -348,9 +366,13 @@ func (p *botProc) logProblems() (n int, samples []string) {
 			Level   string `json:"level"`
 			Message string `json:"message"`
 			Error   string `json:"error"`
+			URL     string `json:"url"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) != nil || (line.Level != "warn" && line.Level != "error") {
 			continue
+		}
+		if line.Message == "Request canceled" && strings.Contains(line.URL, "/sync") {
+			continue // the long poll cut short by SIGTERM: every stop logs one
 		}
 		n++
 		msg := line.Level + ": " + line.Message

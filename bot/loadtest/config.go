@@ -53,7 +53,7 @@ func Quick() Config {
 	return Config{
 		Rooms: 10, MemoryRooms: 50, Commands: 30,
 		Duration: 4 * time.Second, Warmup: time.Second,
-		Observers: 2, Senders: 60, LatencySenders: 8, Settle: time.Second,
+		Observers: 2, Senders: 60, LatencySenders: 16, Settle: time.Second,
 	}
 }
 
@@ -116,7 +116,7 @@ func (c Config) describe() string {
 	}
 	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
 		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+
-		"memory with %d rooms joined; echo answers with %s",
+		"timed phases with guidebot and the echo client each in %d rooms, then guidebot brought to %d rooms for memory and restart; echo answers with %s",
 		c.HomeserverDir, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
-		c.MemoryRooms, echo)
+		c.Rooms+1, c.MemoryRooms, echo)
 }

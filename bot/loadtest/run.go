@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,7 @@ type mode struct {
 
 	botLogin      *dendrite.Login
 	botID         id.UserID
+	echoPeer      *peer
 	echo          *echoClient
 	lead          *peer   // creates and watches the latency rooms, sends the start probes
 	observers     []*peer // create and watch the sustained rooms
@@ -185,13 +187,15 @@ func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 		{"registering accounts", m.setupAccounts},
 		{"creating the latency rooms", m.setupLatencyRooms},
 		{"first start of guidebot (new database)", m.firstStart},
-		{"creating the sustained and filler rooms", m.setupRooms},
-		{"reading idle memory", m.idleMemory},
-		{"restarting guidebot", m.restart},
+		{"creating the sustained rooms", m.setupSustainedRooms},
 		{"warming up", m.warmUp},
 		{"measuring one-way delivery", m.measureFloor},
 		{"measuring round trips", m.measureRoundTrips},
 		{"measuring sustained commands", m.measureSustained},
+		{"joining guidebot to the filler rooms", m.setupFillerRooms},
+		{"reading idle memory", m.idleMemory},
+		{"restarting guidebot", m.restart},
+		{"reading memory under load", m.loadMemory},
 		{"reading guidebot's metrics and log", m.collect},
 	}
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
@@ -302,7 +306,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 		return err
 	}
 	err := parallel(ctx, len(names)-1, 8, func(ctx context.Context, i int) error {
-		i++ // not the bot: it runs in its own process
+		i++ // not the bot: it runs in a process of its own
 		p, err := newPeer(ctx, m.hs.URL, logins[i], names[i], m.enc && of[i].crypto, !of[i].stock, peerDir, m.clientLog)
 		peers[i] = p
 		return err
@@ -321,7 +325,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 		return out
 	}
 	take(1) // the bot's slot
-	m.echo = startEcho(take(1)[0], m.answers, cfg.ShortEcho, cfg.SerialEcho)
+	m.echoPeer = take(1)[0]
 	m.lead = take(1)[0]
 	observe(m.lead, m.replies, m.deliveries)
 	m.lead.startSync()
@@ -344,11 +348,24 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 	return nil
 }
 
+// tokenClient is a client with the access token of a registration.
+func (m *mode) tokenClient(l *dendrite.Login) (*mautrix.Client, error) {
+	cli, err := mautrix.NewClient(m.hs.URL, id.UserID(l.UserID), l.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	cli.Client = &http.Client{Transport: driverTransport, Timeout: 180 * time.Second}
+	cli.DeviceID = id.DeviceID(l.DeviceID)
+	cli.Log = m.clientLog.With().Str("who", l.UserID).Logger()
+	return cli, nil
+}
+
 // setupLatencyRooms makes the room guidebot answers in one command at a
 // time (joined before its first start, with the bot's registration
 // device, which is then logged out), the echo client's room and the
-// delivery room.
+// delivery room, and starts the echo client.
 func (m *mode) setupLatencyRooms(ctx context.Context) error {
+	m.echo = startEcho(m.echoPeer, m.answers, m.cfg.ShortEcho, m.cfg.SerialEcho)
 	var err error
 	if m.lb, err = createRoom(ctx, m.lead, m.enc); err != nil {
 		return err
@@ -359,14 +376,16 @@ func (m *mode) setupLatencyRooms(ctx context.Context) error {
 	if m.floor, err = createRoom(ctx, m.lead, m.enc); err != nil {
 		return err
 	}
-	botCli, err := mautrix.NewClient(m.hs.URL, m.botID, m.botLogin.AccessToken)
+	cli, err := m.tokenClient(m.botLogin)
 	if err != nil {
 		return err
 	}
-	if _, err := botCli.JoinRoomByID(ctx, m.lb); err != nil {
+	if _, err := cli.JoinRoomByID(ctx, m.lb); err != nil {
 		return fmt.Errorf("joining the bot account: %w", err)
 	}
-	if _, err := botCli.Logout(ctx); err != nil {
+	// guidebot logs in with its password: a device without keys would
+	// only be in the way in encrypted rooms
+	if _, err := cli.Logout(ctx); err != nil {
 		return fmt.Errorf("logging out the bot's registration device: %w", err)
 	}
 	rooms := []id.RoomID{m.lb, m.le, m.floor}
@@ -378,7 +397,8 @@ func (m *mode) setupLatencyRooms(ctx context.Context) error {
 	return waitMember(ctx, m.lead, m.le, m.echo.cli.UserID, time.Minute)
 }
 
-// firstStart starts guidebot on a new database and times its first answer.
+// firstStart starts guidebot on a new database, in its latency room only,
+// and times its first answer: the start of a new deployment.
 func (m *mode) firstStart(ctx context.Context) error {
 	botDir := filepath.Join(m.dir, "guidebot")
 	if err := os.MkdirAll(botDir, 0o700); err != nil {
@@ -391,7 +411,7 @@ func (m *mode) firstStart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.startAndProbe(ctx)
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
 	if err != nil {
 		return err
 	}
@@ -403,8 +423,8 @@ func (m *mode) firstStart(ctx context.Context) error {
 // startAndProbe starts the bot process and sends probeCommand every
 // probeEvery until one is answered; it returns process start → that
 // answer received.
-func (m *mode) startAndProbe(ctx context.Context) (time.Duration, error) {
-	t0, err := m.bot.start()
+func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, botID id.UserID) (time.Duration, error) {
+	t0, err := bot.start()
 	if err != nil {
 		return 0, err
 	}
@@ -413,17 +433,17 @@ func (m *mode) startAndProbe(ctx context.Context) (time.Duration, error) {
 	var sent []id.EventID
 	next := t0
 	for time.Now().Before(deadline) {
-		if exited, err := m.bot.exited(); exited {
-			return 0, fmt.Errorf("guidebot exited (%v); see %s", err, m.bot.logPath)
+		if exited, err := bot.exited(); exited {
+			return 0, fmt.Errorf("guidebot exited (%v); see %s", err, bot.logPath)
 		}
 		if !time.Now().Before(next) {
-			if ev, err := m.lead.say(ctx, m.lb, probeCommand); err == nil {
+			if ev, err := m.lead.say(ctx, room, probeCommand); err == nil {
 				sent = append(sent, ev)
 			}
 			next = next.Add(probeEvery)
 		}
 		for _, ev := range sent {
-			if a, ok := m.replies.peek(ev); ok && a.from == m.botID && a.body == want {
+			if a, ok := m.replies.peek(ev); ok && a.from == botID && a.body == want {
 				return a.at.Sub(t0), nil
 			}
 		}
@@ -433,44 +453,29 @@ func (m *mode) startAndProbe(ctx context.Context) (time.Duration, error) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s", probeLimit, len(sent), m.bot.logPath)
+	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s", probeLimit, len(sent), bot.logPath)
 }
 
-// setupRooms creates the sustained rooms (one for the bot, one for the echo
-// client, per index) and filler rooms until the bot has MemoryRooms, and
-// has the senders join theirs.
-func (m *mode) setupRooms(ctx context.Context) error {
+// setupSustainedRooms creates the sustained rooms (one for the bot, one
+// for the echo client, per index), each inviting its responder, and has
+// the senders join theirs.
+func (m *mode) setupSustainedRooms(ctx context.Context) error {
 	cfg := m.cfg
 	m.tb = make([]id.RoomID, cfg.Rooms)
 	m.te = make([]id.RoomID, cfg.Rooms)
-	filler := cfg.MemoryRooms - 1 - cfg.Rooms
-	total := 2*cfg.Rooms + filler
-	var made atomic.Int64
+	total := 2 * cfg.Rooms
 	began := time.Now()
-	// Dendrite writes one event at a time: a few creators are as fast as
-	// many. Observers make the sustained rooms (they watch them), the
-	// filler creators the rest.
-	creators := append(append([]*peer{}, m.observers...), m.fillers...)
-	err := parallel(ctx, len(creators), len(creators), func(ctx context.Context, c int) error {
-		first, step, end := c, len(m.observers), 2*cfg.Rooms
-		if c >= len(m.observers) {
-			first, step, end = 2*cfg.Rooms+c-len(m.observers), len(m.fillers), total
-		}
-		for k := first; k < end; k += step {
+	// the observers make them: they watch them
+	err := parallel(ctx, len(m.observers), len(m.observers), func(ctx context.Context, c int) error {
+		for k := c; k < total; k += len(m.observers) {
 			var err error
-			switch {
-			case k < cfg.Rooms:
-				m.tb[k], err = createRoom(ctx, creators[c], m.enc, m.botID)
-			case k < 2*cfg.Rooms:
-				m.te[k-cfg.Rooms], err = createRoom(ctx, creators[c], m.enc, m.echo.cli.UserID)
-			default:
-				_, err = createRoom(ctx, creators[c], m.enc, m.botID)
+			if k < cfg.Rooms {
+				m.tb[k], err = createRoom(ctx, m.observers[c], m.enc, m.botID)
+			} else {
+				m.te[k-cfg.Rooms], err = createRoom(ctx, m.observers[c], m.enc, m.echo.cli.UserID)
 			}
 			if err != nil {
 				return err
-			}
-			if n := made.Add(1); n%200 == 0 {
-				m.logf("%s: %d/%d rooms created (%.0f/s)", m.name(), n, total, float64(n)/time.Since(began).Seconds())
 			}
 		}
 		return nil
@@ -478,13 +483,14 @@ func (m *mode) setupRooms(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.logf("%s: %d rooms created in %s; waiting for guidebot to join %d", m.name(), total, time.Since(began).Round(time.Second), cfg.MemoryRooms)
-	if err := m.waitBotRooms(ctx, cfg.MemoryRooms); err != nil {
+	m.logf("%s: %d rooms created in %s", m.name(), total, time.Since(began).Round(time.Second))
+	if err := m.waitBotRooms(ctx, cfg.Rooms+1); err != nil {
 		return err
 	}
-	for deadline := time.Now().Add(2 * time.Minute); m.echo.joined.Load() < int64(cfg.Rooms+1); {
+	echoRooms := int64(cfg.Rooms + 1) // joined on invitation
+	for deadline := time.Now().Add(2 * time.Minute); m.echo.joined.Load() < echoRooms; {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the echo client joined %d of %d rooms", m.echo.joined.Load(), cfg.Rooms+1)
+			return fmt.Errorf("the echo client joined %d of %d rooms", m.echo.joined.Load(), echoRooms)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -548,6 +554,68 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 	}
 }
 
+// setupFillerRooms brings guidebot up to MemoryRooms rooms. It stops the
+// bot, joins its account to new rooms directly (a client that syncs while
+// it joins hundreds of rooms costs Dendrite O(rooms) per sync, and the run
+// O(rooms²)), and starts it again, waiting until it reports them all. The
+// timed phases ran before: Dendrite's incremental sync costs grow with a
+// user's rooms, and would blur the comparison with the echo client.
+func (m *mode) setupFillerRooms(ctx context.Context) error {
+	filler := m.cfg.MemoryRooms - 1 - m.cfg.Rooms
+	if err := m.bot.stop(); err != nil {
+		return err
+	}
+	cli, err := m.tokenClient(&dendrite.Login{UserID: m.botID.String()})
+	if err != nil {
+		return err
+	}
+	if err := retry(ctx, "logging in as the bot", func() error {
+		_, err := cli.Login(ctx, &mautrix.ReqLogin{
+			Type:       mautrix.AuthTypePassword,
+			Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: m.botID.String()},
+			Password:   accountPassword, StoreCredentials: true,
+		})
+		return err
+	}); err != nil {
+		return err
+	}
+	var made atomic.Int64
+	began := time.Now()
+	// Dendrite writes one event at a time: a few creators are as fast as many.
+	err = parallel(ctx, len(m.fillers), len(m.fillers), func(ctx context.Context, c int) error {
+		for k := c; k < filler; k += len(m.fillers) {
+			room, err := createRoom(ctx, m.fillers[c], m.enc)
+			if err != nil {
+				return err
+			}
+			if err := retry(ctx, "joining "+room.String(), func() error {
+				_, err := cli.JoinRoomByID(ctx, room)
+				return err
+			}); err != nil {
+				return err
+			}
+			if n := made.Add(1); n%200 == 0 {
+				m.logf("%s: %d/%d filler rooms (%.1f/s)", m.name(), n, filler, float64(n)/time.Since(began).Seconds())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := cli.Logout(ctx); err != nil {
+		return fmt.Errorf("logging out the bot's extra device: %w", err)
+	}
+	m.logf("%s: %d filler rooms made in %s; starting guidebot again", m.name(), filler, time.Since(began).Round(time.Second))
+	// its first answer tells it has been through the sync holding them
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
+	if err != nil {
+		return err
+	}
+	m.logf("%s: guidebot answered %.2f s after starting with %d new rooms", m.name(), d.Seconds(), filler)
+	return m.waitBotRooms(ctx, m.cfg.MemoryRooms)
+}
+
 // idleMemory reads the bot's resident memory after Settle without traffic.
 func (m *mode) idleMemory(ctx context.Context) error {
 	select {
@@ -581,36 +649,58 @@ func (m *mode) restart(ctx context.Context) error {
 	if err := m.bot.stop(); err != nil {
 		return err
 	}
-	d, err := m.startAndProbe(ctx)
+	profile := ""
+	if m.cfg.ProfileDir != "" {
+		profile = filepath.Join(m.cfg.ProfileDir, m.name()+"-restart.cpu.pprof")
+		m.bot.startProfile = profile
+	}
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
+	if profile != "" {
+		if perr := m.bot.stopCPUProfile(); perr == nil {
+			m.profiles = append(m.profiles, profile)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	m.res.StartRestart = d
 	m.logf("%s: first answer %.2f s after the restart", m.name(), d.Seconds())
 	// let the probes sent while it was down be answered before timing
-	time.Sleep(2 * time.Second)
+	time.Sleep(time.Second)
 	return nil
 }
 
-// roundTrip sends text from p into room and waits for from's answer; it
-// reports a problem and false for no answer or an unexpected one.
-func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string, wait time.Duration) (sent, answered time.Time, ok bool) {
+// roundTrip sends text from p into room and waits up to wait for from's
+// answer. status is "" when the expected answer came, else what went wrong.
+func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string, wait time.Duration) (sent, answered time.Time, status string) {
 	sent = time.Now()
 	ev, err := p.say(ctx, room, text)
 	if err != nil {
-		m.problem("send failed: " + shorten(err.Error()))
-		return sent, time.Time{}, false
+		return sent, time.Time{}, "send failed: " + shorten(err.Error())
 	}
 	a, ok := m.replies.wait(ctx, ev, sent.Add(wait))
 	switch {
 	case !ok:
-		m.problem(fmt.Sprintf("no answer from %s within %s", from.Localpart(), wait))
-		return sent, time.Time{}, false
+		return sent, time.Time{}, statusNoAnswer
 	case a.from != from || a.body != want:
-		m.problem(fmt.Sprintf("unexpected answer from %s: %q", a.from.Localpart(), shorten(a.body)))
-		return sent, time.Time{}, false
+		return sent, time.Time{}, fmt.Sprintf("unexpected answer from %s: %q", a.from.Localpart(), shorten(a.body))
 	}
-	return sent, a.at, true
+	return sent, a.at, ""
+}
+
+const statusNoAnswer = "no answer"
+
+// timed is roundTrip for a phase that counts what goes wrong.
+func (m *mode) timed(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string) (time.Duration, bool) {
+	t, a, status := m.roundTrip(ctx, p, room, text, from, want, answerTimeout)
+	if status != "" {
+		if status == statusNoAnswer {
+			status = fmt.Sprintf("no answer within %s", answerTimeout)
+		}
+		m.problem(from.Localpart() + ": " + status)
+		return 0, false
+	}
+	return a.Sub(t), true
 }
 
 // warmUp has every latency sender send once to each latency room, so the
@@ -626,7 +716,7 @@ func (m *mode) warmUp(ctx context.Context) error {
 			failed.Add(1)
 		}
 		cmd := timedCommands[i%len(timedCommands)]
-		if _, _, ok := m.roundTrip(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout); !ok {
+		if _, ok := m.timed(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd)); !ok {
 			failed.Add(1)
 		}
 		s, _ := m.latency.acquire(ctx, time.Now().Add(time.Minute))
@@ -634,7 +724,7 @@ func (m *mode) warmUp(ctx context.Context) error {
 			return ctx.Err()
 		}
 		defer m.latency.release(s)
-		if _, _, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout); !ok {
+		if _, ok := m.timed(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0]); !ok {
 			failed.Add(1)
 		}
 		return nil
@@ -710,9 +800,8 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 		cmd := timedCommands[i%len(timedCommands)]
 		echo := func() {
 			p := m.latencyPeers[i%len(m.latencyPeers)]
-			t, a, ok := m.roundTrip(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
-			if ok {
-				echoRT = append(echoRT, a.Sub(t))
+			if d, ok := m.timed(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd)); ok {
+				echoRT = append(echoRT, d)
 			} else {
 				echoLost++
 			}
@@ -723,10 +812,10 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 				botLost++
 				return
 			}
-			t, a, ok := m.roundTrip(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0], answerTimeout)
+			d, ok := m.timed(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0])
 			m.latency.release(s)
 			if ok {
-				botRT = append(botRT, a.Sub(t))
+				botRT = append(botRT, d)
 			} else {
 				botLost++
 			}
@@ -739,6 +828,12 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 			echo()
 		}
 	}
+	m.res.P50DiffCI = ciDurations(BootstrapCI(echoRT, botRT, func(e, b []time.Duration) float64 {
+		return float64(Percentile(b, 50) - Percentile(e, 50))
+	}, 2000))
+	m.res.P99RatioCI[0], m.res.P99RatioCI[1] = BootstrapCI(echoRT, botRT, func(e, b []time.Duration) float64 {
+		return float64(Percentile(b, 99)) / float64(Percentile(e, 99))
+	}, 2000)
 	m.res.Echo = Summarize(echoRT, echoLost)
 	m.res.Bot = Summarize(botRT, botLost)
 	m.logf("%s: round trip p50/p99 echo %s / %s, guidebot %s / %s", m.name(),
@@ -747,8 +842,7 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 }
 
 // measureSustained primes every sender in its rooms, then runs the echo
-// client's and guidebot's sustained phases, reading the bot's memory
-// while it is under load.
+// client's and guidebot's sustained phases.
 func (m *mode) measureSustained(ctx context.Context) error {
 	began := time.Now()
 	// Prime: each sender's first message in a room (and each responder's
@@ -763,9 +857,9 @@ func (m *mode) measureSustained(ctx context.Context) error {
 	err := parallel(ctx, len(pairs), 32, func(ctx context.Context, n int) error {
 		j, i := pairs[n].room, pairs[n].sender
 		cmd := timedCommands[n%len(timedCommands)]
-		m.roundTrip(ctx, m.sustainPeers[j][i], m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd), answerTimeout)
+		m.timed(ctx, m.sustainPeers[j][i], m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd))
 		if s, _ := m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
-			m.roundTrip(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0], answerTimeout)
+			m.timed(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0])
 			m.sustainBot[j].release(s)
 		}
 		return nil
@@ -777,15 +871,41 @@ func (m *mode) measureSustained(ctx context.Context) error {
 	m.addProblemNotes("priming")
 
 	echoFrom := m.echo.cli.UserID
-	echo := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, func(c string) string { return m.echo.expectedBody(c) })
+	echo := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, func(c string) string { return m.echo.expectedBody(c) }, m.cfg.Warmup, m.cfg.Duration)
 	m.res.EchoRate, m.res.EchoLoad = echo.rate, echo.rt
 	m.logf("%s: echo client %.1f answers/s", m.name(), echo.rate)
+	if echo.inFlight > 0 {
+		m.note("echo phase: %d commands were still unanswered 5 s after it ended (queued at the homeserver)", echo.inFlight)
+	}
 	if echo.waitShare > 0.01 {
 		m.note("echo phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*echo.waitShare)
 	}
-	time.Sleep(3 * time.Second) // let stragglers drain
+	time.Sleep(2 * time.Second) // let stragglers drain
 
-	// memory while guidebot is under load
+	if m.cfg.ProfileDir != "" {
+		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-sustained.cpu.pprof")
+		if err := m.bot.startCPUProfile(file); err != nil {
+			m.note("CPU profile: %v", err)
+		} else {
+			m.profiles = append(m.profiles, file)
+			defer func() { _ = m.bot.stopCPUProfile() }()
+		}
+	}
+	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] }, m.cfg.Warmup, m.cfg.Duration)
+	m.res.BotRate, m.res.BotLoad = bot.rate, bot.rt
+	m.logf("%s: guidebot %.1f answers/s", m.name(), bot.rate)
+	if bot.inFlight > 0 {
+		m.note("guidebot phase: %d commands were still unanswered 5 s after it ended (queued)", bot.inFlight)
+	}
+	if bot.waitShare > 0.01 {
+		m.note("guidebot phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*bot.waitShare)
+	}
+	return ctx.Err()
+}
+
+// loadMemory keeps guidebot busy in its sustained rooms, now that it is in
+// all its rooms, and reads its resident memory meanwhile.
+func (m *mode) loadMemory(ctx context.Context) error {
 	var maxRSS atomic.Uint64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
@@ -804,33 +924,22 @@ func (m *mode) measureSustained(ctx context.Context) error {
 			}
 		}
 	}()
-	if m.cfg.ProfileDir != "" {
-		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-sustained.cpu.pprof")
-		if err := m.bot.startCPUProfile(file); err != nil {
-			m.note("CPU profile: %v", err)
-		} else {
-			m.profiles = append(m.profiles, file)
-		}
+	dur := max(m.cfg.Duration/2, 4*time.Second)
+	run := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] }, m.cfg.Warmup, dur)
+	close(stop)
+	<-sampled
+	m.res.RSSLoad = maxRSS.Load()
+	m.res.BotRateAll = run.rate
+	if _, hwm, err := m.bot.memory(); err == nil {
+		m.res.RSSPeak = hwm
 	}
-	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] })
 	if m.cfg.ProfileDir != "" {
-		_ = m.bot.stopCPUProfile()
 		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-load.heap.pprof")
 		if err := m.bot.heapProfile(file); err == nil {
 			m.profiles = append(m.profiles, file)
 		}
 	}
-	close(stop)
-	<-sampled
-	m.res.BotRate, m.res.BotLoad = bot.rate, bot.rt
-	m.res.RSSLoad = maxRSS.Load()
-	if _, hwm, err := m.bot.memory(); err == nil {
-		m.res.RSSPeak = hwm
-	}
-	m.logf("%s: guidebot %.1f answers/s, VmRSS max %s", m.name(), bot.rate, mb(m.res.RSSLoad))
-	if bot.waitShare > 0.01 {
-		m.note("guidebot phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*bot.waitShare)
-	}
+	m.logf("%s: guidebot in %d rooms: %.1f answers/s, VmRSS max %s", m.name(), m.res.MemoryRooms, run.rate, mb(m.res.RSSLoad))
 	return ctx.Err()
 }
 
@@ -848,18 +957,20 @@ type sustained struct {
 	rate      float64
 	rt        Latency
 	waitShare float64 // time senders were the limit / measured time
+	inFlight  int     // commands still unanswered 5 s after the phase ended
 }
 
-// sustain keeps one command in flight in every room for Warmup+Duration
-// and counts the answers that arrive within the measured Duration.
-func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, from id.UserID, want func(string) string) sustained {
+// sustain keeps one command in flight in every room for warm+dur and
+// counts the answers that arrive within the measured dur.
+func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, from id.UserID, want func(string) string, warm, dur time.Duration) sustained {
 	start := time.Now()
-	from0 := start.Add(m.cfg.Warmup)
-	to := from0.Add(m.cfg.Duration)
+	from0 := start.Add(warm)
+	to := from0.Add(dur)
 	var (
 		mu       sync.Mutex
 		rts      []time.Duration
 		lost     int
+		inFlight int
 		answered int
 		waited   time.Duration
 	)
@@ -876,29 +987,33 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 			cmd := timedCommands[(i+j)%len(timedCommands)]
 			// stop waiting soon after the window: later answers do not count
 			wait := min(answerTimeout, time.Until(to)+5*time.Second)
-			t, a, ok := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
+			t, a, status := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
 			mu.Lock()
 			if t.After(from0) {
 				waited += w
 			}
 			switch {
-			case ok && !a.Before(from0) && !a.After(to):
+			case status == "" && !a.Before(from0) && !a.After(to):
 				answered++
 				rts = append(rts, a.Sub(t))
-			case !ok && t.Before(to):
+			case status == statusNoAnswer && wait < answerTimeout:
+				inFlight++ // still queued when the phase ended
+			case status != "":
 				lost++
+				m.problem(from.Localpart() + ": " + status)
 			}
 			mu.Unlock()
-			if !ok {
+			if status != "" && status != statusNoAnswer {
 				time.Sleep(100 * time.Millisecond) // no hot loop on errors
 			}
 		}
 		return nil
 	})
 	return sustained{
-		rate:      float64(answered) / m.cfg.Duration.Seconds(),
+		rate:      float64(answered) / dur.Seconds(),
 		rt:        Summarize(rts, lost),
-		waitShare: waited.Seconds() / (m.cfg.Duration.Seconds() * float64(len(rooms))),
+		inFlight:  inFlight,
+		waitShare: waited.Seconds() / (dur.Seconds() * float64(len(rooms))),
 	}
 }
 
@@ -926,6 +1041,10 @@ func (m *mode) collect(ctx context.Context) error {
 		m.note("guidebot logged %d warnings/errors, e.g. %s", n, strings.Join(samples, "; "))
 	}
 	return nil
+}
+
+func ciDurations(lo, hi float64) [2]time.Duration {
+	return [2]time.Duration{time.Duration(lo), time.Duration(hi)}
 }
 
 func shorten(s string) string {

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -48,4 +49,30 @@ func Summarize(samples []time.Duration, timeouts int) Latency {
 	l.Mean = sum / time.Duration(len(samples))
 	l.Max = samples[len(samples)-1]
 	return l
+}
+
+// BootstrapCI is the 95 % percentile-bootstrap interval of f over
+// resamples of a and b (each resampled with replacement and sorted): how
+// far a comparison of two summaries could move by chance alone. A fixed
+// seed keeps a report reproducible from its samples.
+func BootstrapCI(a, b []time.Duration, f func(a, b []time.Duration) float64, iters int) (lo, hi float64) {
+	if len(a) == 0 || len(b) == 0 || iters <= 0 {
+		return 0, 0
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	ra, rb := make([]time.Duration, len(a)), make([]time.Duration, len(b))
+	vals := make([]float64, iters)
+	for i := range vals {
+		for j := range ra {
+			ra[j] = a[rng.IntN(len(a))]
+		}
+		for j := range rb {
+			rb[j] = b[rng.IntN(len(b))]
+		}
+		slices.Sort(ra)
+		slices.Sort(rb)
+		vals[i] = f(ra, rb)
+	}
+	slices.Sort(vals)
+	return vals[int(0.025*float64(iters))], vals[int(0.975*float64(iters-1))]
 }

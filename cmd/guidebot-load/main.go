@@ -40,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 20s, quick 4s)")
 	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
 	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 180, quick 60)")
-	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 40, quick 8; at most ~45: each claims one-time keys of the others)")
+	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 40, quick 16; at most ~45: each claims one-time keys of the others)")
 	observers := fs.Int("observers", 0, "syncing clients watching the sustained rooms (default 4, quick 2)")
 	shortEcho := fs.Bool("short-echo", false, `echo client answers "echo" instead of guidebot's answer text`)
 	serialEcho := fs.Bool("serial-echo", false, "echo client answers one message at a time from its sync handler (default: each answer sent concurrently)")
