@@ -79,7 +79,9 @@ type answeredTable struct{ db *dbutil.Database }
 
 const (
 	hasAnsweredQuery     = `SELECT EXISTS(SELECT 1 FROM answered_event WHERE event_id=$1)`
-	claimAnsweredQuery   = `INSERT INTO answered_event (event_id, answered_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`
+	claimAnsweredQuery   = `INSERT INTO answered_event (event_id, answered_at, sent) VALUES ($1, $2, false) ON CONFLICT (event_id) DO NOTHING`
+	sentAnsweredQuery    = `SELECT sent FROM answered_event WHERE event_id=$1`
+	markSentQuery        = `UPDATE answered_event SET sent=true WHERE event_id=$1`
 	unclaimAnsweredQuery = `DELETE FROM answered_event WHERE event_id=$1`
 	pruneAnsweredQuery   = `DELETE FROM answered_event WHERE answered_at < $1`
 )
@@ -122,6 +124,21 @@ func (t answeredTable) unclaim(ctx context.Context, eventID string) error {
 func (t answeredTable) prune(ctx context.Context) error {
 	if _, err := t.db.Exec(ctx, pruneAnsweredQuery, time.Now().Add(-answeredKeep).UnixMilli()); err != nil {
 		return fmt.Errorf("pruning answered events: %w", err)
+	}
+	return nil
+}
+
+func (t answeredTable) isSent(ctx context.Context, eventID string) (bool, error) {
+	var sent bool
+	if err := t.db.QueryRow(ctx, sentAnsweredQuery, eventID).Scan(&sent); err != nil {
+		return false, fmt.Errorf("checking answered event: %w", err)
+	}
+	return sent, nil
+}
+
+func (t answeredTable) markSent(ctx context.Context, eventID string) error {
+	if _, err := t.db.Exec(ctx, markSentQuery, eventID); err != nil {
+		return fmt.Errorf("marking event sent: %w", err)
 	}
 	return nil
 }

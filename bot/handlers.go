@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
@@ -207,8 +209,14 @@ var slowDown = content.Text{
 }
 
 // answerJob sends one answer, exactly once: the event is claimed in the
-// database first, and released again if the send fails for a reason worth
-// retrying (the batch is then fetched again).
+// database first (sent=false), marked sent once the homeserver accepted the
+// answer, and released again if the send fails for a reason worth retrying
+// (the batch is then fetched again). Every try uses the same transaction ID,
+// so the homeserver drops a repeat of a send it stored but whose response
+// was lost. A claim still unsent after a crash is settled by looking for the
+// reply in the room; only if it is not there is the answer sent again (in a
+// room with replies=plain there is no reply relation to find, so there a
+// crash in that window can repeat an answer rather than lose it).
 // done is called with the outcome of a send that was attempted.
 func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html string, done func(error)) job {
 	return func(ctx context.Context) error {
@@ -217,13 +225,29 @@ func (b *Bot) answerJob(log zerolog.Logger, evt *event.Event, plain, html string
 			return err
 		}
 		if !fresh {
-			log.Debug().Msg("Already answered")
-			return nil
+			sent, err := b.answered.isSent(ctx, evt.ID.String())
+			if err != nil {
+				return err
+			}
+			if sent {
+				log.Debug().Msg("Already answered")
+				return nil
+			}
+			// claimed but never confirmed: a crash cut the send
+			found, err := b.findAnswer(ctx, evt)
+			if err != nil {
+				return err
+			}
+			if found {
+				log.Info().Msg("Answer of an interrupted send found in the room")
+				return b.answered.markSent(ctx, evt.ID.String())
+			}
+			log.Info().Msg("Answering again after an interrupted send")
 		}
 		err = b.sendAnswer(ctx, evt, plain, html)
 		done(err)
 		if err == nil {
-			return nil
+			return b.answered.markSent(context.WithoutCancel(ctx), evt.ID.String())
 		}
 		if !isTransient(err) {
 			log.Error().Err(err).Msg("Could not send answer")
@@ -261,8 +285,44 @@ func (b *Bot) sendAnswer(ctx context.Context, evt *event.Event, plain, html stri
 		}
 		c.SetReply(evt)
 	}
-	_, err := b.client.SendMessageEvent(ctx, evt.RoomID, event.EventMessage, c)
+	_, err := b.client.SendMessageEvent(ctx, evt.RoomID, event.EventMessage, c,
+		mautrix.ReqSendEvent{TransactionID: answerTxnID(evt.ID)})
 	return err
+}
+
+// answerTxnID is the transaction ID of the answer to evt: the same on every
+// try, so that the homeserver drops a send it already stored.
+func answerTxnID(evt id.EventID) string {
+	sum := sha256.Sum256([]byte(evt))
+	return "guidebot_" + hex.EncodeToString(sum[:16])
+}
+
+// findAnswer looks in the room for the bot's reply to evt, newest first,
+// back to evt's own time.
+func (b *Bot) findAnswer(ctx context.Context, evt *event.Event) (bool, error) {
+	filter := &mautrix.FilterPart{Senders: []id.UserID{b.client.UserID}}
+	from := ""
+	for range 10 {
+		resp, err := b.client.Messages(ctx, evt.RoomID, from, "", mautrix.DirectionBackward, filter, 100)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range resp.Chunk {
+			if e.Timestamp < evt.Timestamp {
+				return false, nil
+			}
+			rel, _ := e.Content.Raw["m.relates_to"].(map[string]any)
+			inReply, _ := rel["m.in_reply_to"].(map[string]any)
+			if to, _ := inReply["event_id"].(string); to == evt.ID.String() {
+				return true, nil
+			}
+		}
+		if resp.End == "" || resp.End == from || len(resp.Chunk) == 0 {
+			break
+		}
+		from = resp.End
+	}
+	return false, nil
 }
 
 // isTransient reports whether err is worth retrying later: the homeserver

@@ -19,5 +19,8 @@ CREATE TABLE bot_state (
 -- crash or a failed send is never answered twice. Only IDs, no content.
 CREATE TABLE answered_event (
     event_id    TEXT PRIMARY KEY,
-    answered_at BIGINT NOT NULL
+    answered_at BIGINT NOT NULL,
+    -- false from the claim until the homeserver accepted the answer: a
+    -- row still false after a crash means "look in the room, then resend"
+    sent        BOOLEAN NOT NULL
 );
