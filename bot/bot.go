@@ -242,6 +242,10 @@ func (b *Bot) connect(ctx context.Context) error {
 		if err = b.crypto.Init(ctx); err != nil {
 			return fmt.Errorf("setting up encryption: %w", err)
 		}
+		// A message that decrypts but has malformed content (a non-string
+		// body) is the sender's problem, not a key problem: hand it on, to
+		// be ignored as in a plain room, instead of a "could not decrypt".
+		b.crypto.Machine().IgnorePostDecryptionParseErrors = true
 		cli.Crypto = b.crypto
 		b.store = &deferredSyncStore{SyncStore: cli.Store}
 		if m.Password != "" {
