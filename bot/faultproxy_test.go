@@ -130,7 +130,6 @@ func route(r *http.Request) string {
 	return r.Method + " " + strings.Join(parts, "/")
 }
 
-func isLogin(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }
 
 func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	n := p.n.Add(1)
