@@ -130,7 +130,6 @@ func route(r *http.Request) string {
 	return r.Method + " " + strings.Join(parts, "/")
 }
 
-
 func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	n := p.n.Add(1)
 	f := faultNone
