@@ -26,8 +26,8 @@ type Config struct {
 	Duration    time.Duration // measured part of the sustained phase, per responder (20 s)
 	Warmup      time.Duration // unmeasured start of each sustained phase (3 s)
 	Observers   int           // syncing clients watching the sustained rooms (4)
-	Senders     int           // accounts sending the sustained commands (180; see floodPerWindow)
-	// LatencySenders send the sequential round trips (40).
+	Senders     int           // accounts sending the sustained commands, at least one per room (100; see floodPerWindow)
+	// LatencySenders send the sequential round trips (12).
 	LatencySenders int
 	// Settle is the idle time before memory is read (5 s).
 	Settle time.Duration
@@ -53,7 +53,7 @@ func Quick() Config {
 	return Config{
 		Rooms: 10, MemoryRooms: 50, Commands: 30,
 		Duration: 4 * time.Second, Warmup: time.Second,
-		Observers: 2, Senders: 60, LatencySenders: 16, Settle: time.Second,
+		Observers: 2, Senders: 40, LatencySenders: 10, Settle: time.Second,
 	}
 }
 
@@ -75,8 +75,8 @@ func (c Config) withDefaults() Config {
 	def(&c.MemoryRooms, BudgetRooms)
 	def(&c.Commands, 200)
 	def(&c.Observers, 4)
-	def(&c.Senders, 180)
-	def(&c.LatencySenders, 40)
+	def(&c.Senders, 100)
+	def(&c.LatencySenders, 12)
 	defd(&c.Duration, 20*time.Second)
 	defd(&c.Warmup, 3*time.Second)
 	defd(&c.Settle, 5*time.Second)
@@ -116,7 +116,8 @@ func (c Config) describe() string {
 	}
 	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
 		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+
-		"timed phases with guidebot and the echo client each in %d rooms, then guidebot brought to %d rooms for memory and restart; echo answers with %s",
+		"timed phases with guidebot and the echo client each in %d rooms, then guidebot brought to %d rooms for memory and restart; "+
+		"start probed with a command every 100 ms (a start figure may be up to that late); echo answers with %s",
 		c.HomeserverDir, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
 		c.Rooms+1, c.MemoryRooms, echo)
 }

@@ -145,6 +145,7 @@ type arrival struct {
 	at   time.Time
 	from id.UserID
 	body string
+	ts   int64 // origin_server_ts: when the homeserver accepted the event
 }
 
 // tracker matches arrivals to the events that wait for them: an answer by
@@ -215,16 +216,20 @@ func (t *tracker) wait(ctx context.Context, key id.EventID, deadline time.Time) 
 }
 
 // observe makes p report answers (notices replying to something) to
-// replies, and the one-way messages (m.text "floor …") to deliveries.
-func observe(p *peer, replies, deliveries *tracker) {
+// replies, the one-way messages (m.text "floor …") to deliveries and the
+// commands (m.text "!…") to commands, the latter for their timestamps.
+func observe(p *peer, replies, deliveries, commands *tracker) {
 	p.syncer().OnEventType(event.EventMessage, func(_ context.Context, evt *event.Event) {
 		now := time.Now()
 		msg := evt.Content.AsMessage()
+		a := arrival{at: now, from: evt.Sender, body: msg.Body, ts: evt.Timestamp}
 		switch {
 		case msg.MsgType == event.MsgNotice && msg.RelatesTo.GetReplyTo() != "":
-			replies.note(msg.RelatesTo.GetReplyTo(), arrival{at: now, from: evt.Sender, body: msg.Body})
+			replies.note(msg.RelatesTo.GetReplyTo(), a)
 		case msg.MsgType == event.MsgText && strings.HasPrefix(msg.Body, "floor "):
-			deliveries.note(evt.ID, arrival{at: now, from: evt.Sender, body: msg.Body})
+			deliveries.note(evt.ID, a)
+		case msg.MsgType == event.MsgText && strings.HasPrefix(msg.Body, "!"):
+			commands.note(evt.ID, a)
 		}
 	})
 }

@@ -25,6 +25,9 @@ type ModeResult struct {
 	Floor Latency `json:"floor_one_way"` // client → client delivery
 	Echo  Latency `json:"echo_round_trip"`
 	Bot   Latency `json:"bot_round_trip"`
+	// answer − command by the homeserver's timestamps: each responder's share
+	EchoTurnaround Latency `json:"echo_turnaround"`
+	BotTurnaround  Latency `json:"bot_turnaround"`
 	// 95 % bootstrap intervals of bot p50 − echo p50 and bot p99 / echo p99
 	P50DiffCI  [2]time.Duration `json:"p50_diff_ci_ns"`
 	P99RatioCI [2]float64       `json:"p99_ratio_ci"`
@@ -37,9 +40,11 @@ type ModeResult struct {
 
 	MemoryRooms int     `json:"memory_rooms"` // rooms the bot had joined when RSS was read
 	BotRateAll  float64 `json:"bot_answers_per_s_all_rooms"`
-	RSSIdle     uint64  `json:"rss_idle_bytes"`
+	RSSIdleJoin uint64  `json:"rss_idle_after_join_bytes"` // idle after one sync brought it most of its rooms
+	RSSPeakJoin uint64  `json:"rss_peak_join_bytes"`       // VmHWM of that process
+	RSSIdle     uint64  `json:"rss_idle_bytes"`            // idle after a restart
 	RSSLoad     uint64  `json:"rss_load_max_bytes"`
-	RSSPeak     uint64  `json:"rss_peak_bytes"` // VmHWM of the process that served the load
+	RSSPeak     uint64  `json:"rss_peak_bytes"` // VmHWM of the restarted process, load included
 
 	StartFirst   time.Duration `json:"start_first_ns"`   // new database, one room
 	StartRestart time.Duration `json:"start_restart_ns"` // existing database, MemoryRooms rooms
@@ -126,6 +131,12 @@ func (m *ModeResult) Rows() []Row {
 			"≤ echo × 1.2 = "+ms(limit99), res)
 	}
 
+	if m.BotTurnaround.N > 0 && m.EchoTurnaround.N > 0 {
+		add("responder's share (answer − command, homeserver timestamps) p50 / p99, guidebot",
+			fmt.Sprintf("%s / %s", ms(m.BotTurnaround.P50), ms(m.BotTurnaround.P99)),
+			fmt.Sprintf("— (echo %s / %s)", ms(m.EchoTurnaround.P50), ms(m.EchoTurnaround.P99)), "")
+	}
+
 	what := fmt.Sprintf("guidebot commands per second, %d rooms", m.SustainedRooms)
 	if m.BotRate == 0 || m.EchoRate == 0 {
 		add(what, rate(m.BotRate), "≥ 90 % of echo", resultNone)
@@ -151,13 +162,17 @@ func (m *ModeResult) Rows() []Row {
 		}
 		add(what, mb(v), budgetRSS, verdict(v <= BudgetRSS))
 	}
-	memRow("guidebot resident memory (VmRSS), "+rooms+", idle", m.RSSIdle)
+	memRow("guidebot resident memory (VmRSS), "+rooms+", idle after the sync that brought them", m.RSSIdleJoin)
+	if m.RSSPeakJoin > 0 {
+		add("guidebot peak resident memory (VmHWM) during that sync", mb(m.RSSPeakJoin), "— (peak)", "")
+	}
+	memRow("guidebot resident memory (VmRSS), "+rooms+", idle after a restart", m.RSSIdle)
 	memRow("guidebot resident memory (VmRSS), "+rooms+", under load (max)", m.RSSLoad)
 	if m.RSSPeak > 0 {
-		add("guidebot peak resident memory (VmHWM) since its restart", mb(m.RSSPeak), "— (peak)", "")
+		add("guidebot peak resident memory (VmHWM) since the restart", mb(m.RSSPeak), "— (peak)", "")
 	}
 	if m.BotRateAll > 0 {
-		add(fmt.Sprintf("guidebot commands per second, %d rooms, while in %s", m.SustainedRooms, rooms), rate(m.BotRateAll), noBudget, "")
+		add(fmt.Sprintf("guidebot commands per second, %d rooms, while in %d rooms", m.SustainedRooms, m.MemoryRooms), rate(m.BotRateAll), noBudget, "")
 	}
 
 	startRow := func(what string, d time.Duration) {

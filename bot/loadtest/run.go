@@ -29,10 +29,11 @@ var timedCommands = []string{
 	"!compare session molly element",
 }
 
-// probeCommand is sent every probeEvery while waiting for a starting bot.
+// probeCommand is sent while waiting for a starting bot.
 const (
 	probeCommand = "!messenger signal"
 	probeEvery   = 100 * time.Millisecond
+	probeDense   = 3 * time.Second
 	probeLimit   = 90 * time.Second
 )
 
@@ -89,7 +90,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	for _, enc := range modes {
 		m := &mode{cfg: cfg, enc: enc, bin: bin, answers: answers, logf: logf,
-			replies: newTracker(), deliveries: newTracker()}
+			replies: newTracker(), deliveries: newTracker(), commands: newTracker()}
 		m.dir = filepath.Join(root, m.name())
 		res, err := m.run(ctx)
 		rep.Modes = append(rep.Modes, *res)
@@ -130,6 +131,7 @@ type mode struct {
 	logFile    *os.File
 	replies    *tracker
 	deliveries *tracker
+	commands   *tracker // commands seen by the observers, for their server timestamps
 
 	botLogin      *dendrite.Login
 	botID         id.UserID
@@ -327,11 +329,11 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 	take(1) // the bot's slot
 	m.echoPeer = take(1)[0]
 	m.lead = take(1)[0]
-	observe(m.lead, m.replies, m.deliveries)
+	observe(m.lead, m.replies, m.deliveries, m.commands)
 	m.lead.startSync()
 	m.observers = take(cfg.Observers)
 	for _, o := range m.observers {
-		observe(o, m.replies, m.deliveries)
+		observe(o, m.replies, m.deliveries, m.commands)
 		o.startSync()
 	}
 	m.fillers = take(fillerCreators)
@@ -420,9 +422,11 @@ func (m *mode) firstStart(ctx context.Context) error {
 	return nil
 }
 
-// startAndProbe starts the bot process and sends probeCommand every
-// probeEvery until one is answered; it returns process start → that
-// answer received.
+// startAndProbe starts the bot process and sends probeCommand into room
+// until one is answered; it returns process start → that answer received.
+// Probes go every probeEvery for the first probeDense (the budget is 2 s),
+// then every second: a slow start must not pile up hundreds of commands
+// that the bot, rightly, answers or flood-limits once it runs.
 func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, botID id.UserID) (time.Duration, error) {
 	t0, err := bot.start()
 	if err != nil {
@@ -437,10 +441,14 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 			return 0, fmt.Errorf("guidebot exited (%v); see %s", err, bot.logPath)
 		}
 		if !time.Now().Before(next) {
-			if ev, err := m.lead.say(ctx, room, probeCommand); err == nil {
+			if ev, err := m.probe(ctx, room, botID); err == nil {
 				sent = append(sent, ev)
 			}
-			next = next.Add(probeEvery)
+			if time.Since(t0) < probeDense {
+				next = next.Add(probeEvery)
+			} else {
+				next = time.Now().Add(time.Second)
+			}
 		}
 		for _, ev := range sent {
 			if a, ok := m.replies.peek(ev); ok && a.from == botID && a.body == want {
@@ -454,6 +462,46 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 		}
 	}
 	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s", probeLimit, len(sent), bot.logPath)
+}
+
+// probe sends one probeCommand from the lead. In encrypted rooms it first
+// drops the lead's outbound session and fetches the bot's devices again, so
+// the probe is readable by a device the bot created a moment ago: a
+// session shared before it existed is withheld from it, and the lead
+// would notice the new device only after a sync or two, which would be
+// timing the lead, not the bot.
+func (m *mode) probe(ctx context.Context, room id.RoomID, botID id.UserID) (id.EventID, error) {
+	if m.lead.crypto != nil {
+		mach := m.lead.crypto.Machine()
+		if err := mach.CryptoStore.RemoveOutboundGroupSession(ctx, room); err != nil {
+			return "", err
+		}
+		if _, err := mach.FetchKeys(ctx, []id.UserID{botID}, true); err != nil {
+			return "", err
+		}
+	}
+	return m.lead.say(ctx, room, probeCommand)
+}
+
+// settle waits until the bot has handled everything sent to it: its
+// message counter unchanged for 3 s (at most a minute), so that memory
+// is read, and a restart happens, with no batch in progress.
+func (m *mode) settle(ctx context.Context) {
+	last, quiet := -1.0, 0
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && quiet < 6; {
+		n, err := m.bot.metric(ctx, "guidebot_messages_total")
+		c, err2 := m.bot.metric(ctx, "guidebot_commands_total")
+		if err == nil && err2 == nil && n+c == last {
+			quiet++
+		} else {
+			quiet, last = 0, n+c
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // setupSustainedRooms creates the sustained rooms (one for the bot, one
@@ -562,6 +610,7 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 // user's rooms, and would blur the comparison with the echo client.
 func (m *mode) setupFillerRooms(ctx context.Context) error {
 	filler := m.cfg.MemoryRooms - 1 - m.cfg.Rooms
+	m.settle(ctx)
 	if err := m.bot.stop(); err != nil {
 		return err
 	}
@@ -616,22 +665,21 @@ func (m *mode) setupFillerRooms(ctx context.Context) error {
 	return m.waitBotRooms(ctx, m.cfg.MemoryRooms)
 }
 
-// idleMemory reads the bot's resident memory after Settle without traffic.
+// idleMemory reads the bot's resident memory once it is idle after the
+// sync that brought it its filler rooms (a bot on a new database in that
+// many rooms goes through the same), and keeps that process's peak.
 func (m *mode) idleMemory(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(m.cfg.Settle):
-	}
-	rss, _, err := m.bot.memory()
+	m.settle(ctx)
+	time.Sleep(m.cfg.Settle)
+	rss, hwm, err := m.bot.memory()
 	if err != nil {
 		return err
 	}
-	m.res.RSSIdle = rss
+	m.res.RSSIdleJoin, m.res.RSSPeakJoin = rss, hwm
 	if n, err := m.bot.metric(ctx, "guidebot_joined_rooms"); err == nil {
 		m.res.MemoryRooms = int(n)
 	}
-	m.logf("%s: guidebot VmRSS %s idle with %d rooms", m.name(), mb(rss), m.res.MemoryRooms)
+	m.logf("%s: guidebot VmRSS %s idle (peak %s) after a sync bringing it to %d rooms", m.name(), mb(rss), mb(hwm), m.res.MemoryRooms)
 	if m.cfg.ProfileDir != "" {
 		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-idle.heap.pprof")
 		if err := m.bot.heapProfile(file); err != nil {
@@ -644,7 +692,8 @@ func (m *mode) idleMemory(ctx context.Context) error {
 }
 
 // restart stops the bot (SIGTERM) and times its first answer after it
-// starts again on its database, in all its rooms.
+// starts again on its database, in all its rooms, then reads its memory
+// once it is idle.
 func (m *mode) restart(ctx context.Context) error {
 	if err := m.bot.stop(); err != nil {
 		return err
@@ -665,42 +714,66 @@ func (m *mode) restart(ctx context.Context) error {
 	}
 	m.res.StartRestart = d
 	m.logf("%s: first answer %.2f s after the restart", m.name(), d.Seconds())
-	// let the probes sent while it was down be answered before timing
-	time.Sleep(time.Second)
+	m.settle(ctx)
+	time.Sleep(m.cfg.Settle)
+	if m.res.RSSIdle, _, err = m.bot.memory(); err != nil {
+		return err
+	}
+	m.logf("%s: guidebot VmRSS %s idle after the restart", m.name(), mb(m.res.RSSIdle))
 	return nil
 }
 
 // roundTrip sends text from p into room and waits up to wait for from's
 // answer. status is "" when the expected answer came, else what went wrong.
-func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string, wait time.Duration) (sent, answered time.Time, status string) {
-	sent = time.Now()
+func (m *mode) roundTrip(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string, wait time.Duration) (r answer) {
+	r.sent = time.Now()
 	ev, err := p.say(ctx, room, text)
 	if err != nil {
-		return sent, time.Time{}, "send failed: " + shorten(err.Error())
+		r.status = "send failed: " + shorten(err.Error())
+		return r
 	}
-	a, ok := m.replies.wait(ctx, ev, sent.Add(wait))
+	a, ok := m.replies.wait(ctx, ev, r.sent.Add(wait))
 	switch {
 	case !ok:
-		return sent, time.Time{}, statusNoAnswer
+		r.status = statusNoAnswer
 	case a.from != from || a.body != want:
-		return sent, time.Time{}, fmt.Sprintf("unexpected answer from %s: %q", a.from.Localpart(), shorten(a.body))
+		r.status = fmt.Sprintf("unexpected answer from %s: %q", a.from.Localpart(), shorten(a.body))
+	default:
+		r.at = a.at
+		// the command was seen before its answer, by the same observer
+		if c, ok := m.commands.wait(ctx, ev, time.Now()); ok && c.ts > 0 && a.ts >= c.ts {
+			r.turnaround = time.Duration(a.ts-c.ts) * time.Millisecond
+		} else {
+			r.turnaround = -1
+		}
 	}
-	return sent, a.at, ""
+	return r
+}
+
+// answer is the outcome of one round trip.
+type answer struct {
+	sent, at time.Time
+	// turnaround is answer − command by the homeserver's timestamps (ms):
+	// the responder's share of the round trip, delivery to it included,
+	// delivery to the observer left out; -1 when unknown
+	turnaround time.Duration
+	status     string
 }
 
 const statusNoAnswer = "no answer"
 
 // timed is roundTrip for a phase that counts what goes wrong.
-func (m *mode) timed(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string) (time.Duration, bool) {
-	t, a, status := m.roundTrip(ctx, p, room, text, from, want, answerTimeout)
-	if status != "" {
+func (m *mode) timed(ctx context.Context, p *peer, room id.RoomID, text string, from id.UserID, want string) (answer, bool) {
+	r := m.roundTrip(ctx, p, room, text, from, want, answerTimeout)
+	if r.status != "" {
+		status := r.status
 		if status == statusNoAnswer {
 			status = fmt.Sprintf("no answer within %s", answerTimeout)
 		}
 		m.problem(from.Localpart() + ": " + status)
-		return 0, false
+		return r, false
 	}
-	return a.Sub(t), true
+	return r, true
 }
 
 // warmUp has every latency sender send once to each latency room, so the
@@ -789,7 +862,7 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 			defer func() { _ = m.bot.stopCPUProfile() }()
 		}
 	}
-	var echoRT, botRT []time.Duration
+	var echoRT, botRT, echoTurn, botTurn []time.Duration
 	echoLost, botLost := 0, 0
 	deadline := time.Now().Add(2 * phaseLimit(m.cfg.Commands))
 	for i := range m.cfg.Commands {
@@ -800,8 +873,11 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 		cmd := timedCommands[i%len(timedCommands)]
 		echo := func() {
 			p := m.latencyPeers[i%len(m.latencyPeers)]
-			if d, ok := m.timed(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd)); ok {
-				echoRT = append(echoRT, d)
+			if r, ok := m.timed(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd)); ok {
+				echoRT = append(echoRT, r.at.Sub(r.sent))
+				if r.turnaround >= 0 {
+					echoTurn = append(echoTurn, r.turnaround)
+				}
 			} else {
 				echoLost++
 			}
@@ -812,10 +888,13 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 				botLost++
 				return
 			}
-			d, ok := m.timed(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0])
+			r, ok := m.timed(ctx, s.p, m.lb, cmd, m.botID, m.answers[cmd][0])
 			m.latency.release(s)
 			if ok {
-				botRT = append(botRT, d)
+				botRT = append(botRT, r.at.Sub(r.sent))
+				if r.turnaround >= 0 {
+					botTurn = append(botTurn, r.turnaround)
+				}
 			} else {
 				botLost++
 			}
@@ -836,6 +915,8 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 	}, 2000)
 	m.res.Echo = Summarize(echoRT, echoLost)
 	m.res.Bot = Summarize(botRT, botLost)
+	m.res.EchoTurnaround = Summarize(echoTurn, 0)
+	m.res.BotTurnaround = Summarize(botTurn, 0)
 	m.logf("%s: round trip p50/p99 echo %s / %s, guidebot %s / %s", m.name(),
 		ms(m.res.Echo.P50), ms(m.res.Echo.P99), ms(m.res.Bot.P50), ms(m.res.Bot.P99))
 	return ctx.Err()
@@ -987,23 +1068,23 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 			cmd := timedCommands[(i+j)%len(timedCommands)]
 			// stop waiting soon after the window: later answers do not count
 			wait := min(answerTimeout, time.Until(to)+5*time.Second)
-			t, a, status := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
+			r := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
 			mu.Lock()
-			if t.After(from0) {
+			if r.sent.After(from0) {
 				waited += w
 			}
 			switch {
-			case status == "" && !a.Before(from0) && !a.After(to):
+			case r.status == "" && !r.at.Before(from0) && !r.at.After(to):
 				answered++
-				rts = append(rts, a.Sub(t))
-			case status == statusNoAnswer && wait < answerTimeout:
+				rts = append(rts, r.at.Sub(r.sent))
+			case r.status == statusNoAnswer && wait < answerTimeout:
 				inFlight++ // still queued when the phase ended
-			case status != "":
+			case r.status != "":
 				lost++
-				m.problem(from.Localpart() + ": " + status)
+				m.problem(from.Localpart() + ": " + r.status)
 			}
 			mu.Unlock()
-			if status != "" && status != statusNoAnswer {
+			if r.status != "" && r.status != statusNoAnswer {
 				time.Sleep(100 * time.Millisecond) // no hot loop on errors
 			}
 		}
