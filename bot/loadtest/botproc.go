@@ -272,6 +272,14 @@ func (p *botProc) memory() (rss, hwm uint64, err error) {
 	return r * 1024, h * 1024, nil
 }
 
+// cpuTicks is the bot process's CPU time so far, in clock ticks.
+func (p *botProc) cpuTicks() uint64 {
+	if p.cmd == nil {
+		return 0
+	}
+	return procTicks(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid), false)
+}
+
 // metric sums the samples of a Prometheus metric whose labels contain
 // every want fragment (e.g. `outcome="limited"`).
 func (p *botProc) metric(ctx context.Context, name string, want ...string) (float64, error) {

@@ -37,6 +37,7 @@ type ModeResult struct {
 	BotRate        float64 `json:"bot_answers_per_s"`
 	EchoLoad       Latency `json:"echo_round_trip_sustained"`
 	BotLoad        Latency `json:"bot_round_trip_sustained"`
+	BotCPU         float64 `json:"bot_cpu_sustained"` // guidebot's CPU time / wall time in its sustained phase
 
 	MemoryRooms int     `json:"memory_rooms"` // rooms the bot had joined when RSS was read
 	BotRateAll  float64 `json:"bot_answers_per_s_all_rooms"`
@@ -148,6 +149,10 @@ func (m *ModeResult) Rows() []Row {
 	if m.BotLoad.N > 0 || m.EchoLoad.N > 0 {
 		add("round trip while sustained, guidebot p50 / p99", fmt.Sprintf("%s / %s", ms(m.BotLoad.P50), ms(m.BotLoad.P99)),
 			fmt.Sprintf("— (echo %s / %s)", ms(m.EchoLoad.P50), ms(m.EchoLoad.P99)), "")
+	}
+
+	if m.BotCPU > 0 {
+		add("guidebot CPU while sustained (CPU time / wall time)", fmt.Sprintf("%.0f %% of one core", 100*m.BotCPU), "— (diagnostic)", "")
 	}
 
 	rooms := fmt.Sprintf("%d rooms", m.MemoryRooms)

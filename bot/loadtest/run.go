@@ -972,7 +972,11 @@ func (m *mode) measureSustained(ctx context.Context) error {
 			defer func() { _ = m.bot.stopCPUProfile() }()
 		}
 	}
+	ticks0, t0 := m.bot.cpuTicks(), time.Now()
 	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] }, m.cfg.Warmup, m.cfg.Duration)
+	// how busy the bot itself was: a bot far from a full core is held back
+	// by waiting, not by its own work
+	m.res.BotCPU = float64(m.bot.cpuTicks()-ticks0) / clockTicks / time.Since(t0).Seconds()
 	m.res.BotRate, m.res.BotLoad = bot.rate, bot.rt
 	m.logf("%s: guidebot %.1f answers/s", m.name(), bot.rate)
 	if bot.inFlight > 0 {
