@@ -33,6 +33,7 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ func init() {
 		return
 	}
 	zerolog.TimeFieldFormat = time.RFC3339Nano
+	// where goroutines wait (locks, channels, database connections)
+	runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
 	var mu sync.Mutex
 	var out *os.File
 	if file := os.Getenv("GUIDEBOT_LOADTEST_CPU_AT_START"); file != "" {
@@ -101,26 +105,49 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
+// provenance names the commit the bot is built from, and the files that
+// differ from it (the tree may be in the middle of someone's work).
+func provenance(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "an unknown commit (not a git checkout)"
+	}
+	desc := "commit " + strings.TrimSpace(string(out))
+	st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--",
+		".", ":!bot/loadtest", ":!cmd/guidebot-load").Output()
+	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		var files []string
+		for _, line := range strings.Split(strings.TrimSpace(string(st)), "\n") {
+			if len(line) > 3 {
+				files = append(files, strings.TrimSpace(line[3:]))
+			}
+		}
+		desc += " with uncommitted changes in " + strings.Join(files, ", ")
+	}
+	return desc
+}
+
 // buildGuidebot builds ./cmd/guidebot with -tags goolm into dir, with the
-// pprof overlay when profile is set.
-func buildGuidebot(ctx context.Context, dir string, profile bool) (string, error) {
+// pprof overlay when profile is set. It also returns where it came from.
+func buildGuidebot(ctx context.Context, dir string, profile bool) (bin, from string, err error) {
 	root, err := moduleRoot(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	bin := filepath.Join(dir, "guidebot")
+	from = provenance(ctx, root)
+	bin = filepath.Join(dir, "guidebot")
 	args := []string{"build", "-tags", "goolm", "-o", bin}
 	if profile {
 		src := filepath.Join(dir, "loadtest_pprof.go")
 		if err := os.WriteFile(src, []byte(pprofOverlay), 0o600); err != nil {
-			return "", err
+			return "", "", err
 		}
 		overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{
 			filepath.Join(root, "cmd", "guidebot", "zz_loadtest_pprof.go"): src,
 		}})
 		ov := filepath.Join(dir, "overlay.json")
 		if err := os.WriteFile(ov, overlay, 0o600); err != nil {
-			return "", err
+			return "", "", err
 		}
 		args = append(args, "-overlay", ov)
 	}
@@ -129,9 +156,9 @@ func buildGuidebot(ctx context.Context, dir string, profile bool) (string, error
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/guidebot: %w\n%s", err, out)
+		return "", "", fmt.Errorf("go build ./cmd/guidebot: %w\n%s", err, out)
 	}
-	return bin, nil
+	return bin, from, nil
 }
 
 // botProc is guidebot running as its own process, so that its resident
@@ -317,6 +344,16 @@ next:
 	return sum, sc.Err()
 }
 
+// histogram returns the _sum and _count of a Prometheus histogram, over
+// all its labels.
+func (p *botProc) histogram(ctx context.Context, name string) (sum float64, count float64, err error) {
+	if sum, err = p.metric(ctx, name+"_sum"); err != nil {
+		return 0, 0, err
+	}
+	count, err = p.metric(ctx, name+"_count")
+	return sum, count, err
+}
+
 // startCPUProfile and stopCPUProfile drive the overlay's CPU profiler.
 func (p *botProc) startCPUProfile(file string) error {
 	return p.pprofGet("/loadtest/cpu/start?file=" + url.QueryEscape(file))
@@ -325,8 +362,11 @@ func (p *botProc) startCPUProfile(file string) error {
 func (p *botProc) stopCPUProfile() error { return p.pprofGet("/loadtest/cpu/stop") }
 
 // heapProfile saves the in-use heap (after a GC) to file.
-func (p *botProc) heapProfile(file string) error {
-	resp, err := http.Get("http://" + p.pprofAddr + "/debug/pprof/heap?gc=1")
+func (p *botProc) heapProfile(file string) error { return p.saveProfile("heap?gc=1", file) }
+
+// saveProfile saves /debug/pprof/<which> to file.
+func (p *botProc) saveProfile(which, file string) error {
+	resp, err := http.Get("http://" + p.pprofAddr + "/debug/pprof/" + which)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 )
@@ -20,6 +21,9 @@ type echoClient struct {
 	short   bool
 	serial  bool
 	joined  atomic.Int64
+	// time from the handler's call to the answer accepted, summed, and
+	// how many answers: the echo's side of a diagnostic row
+	insideNanos, insideCount atomic.Int64
 }
 
 func startEcho(p *peer, answers map[string][2]string, short, serial bool) *echoClient {
@@ -51,10 +55,14 @@ func startEcho(p *peer, answers map[string][2]string, short, serial bool) *echoC
 			c.Body, c.FormattedBody = a[0], a[1]
 		}
 		c.SetReply(evt)
+		received := time.Now()
 		send := func() {
 			if _, err := cli.SendMessageEvent(ctx, evt.RoomID, event.EventMessage, c); err != nil {
 				cli.Log.Warn().Err(err).Msg("echo could not answer")
+				return
 			}
+			e.insideNanos.Add(int64(time.Since(received)))
+			e.insideCount.Add(1)
 		}
 		if e.serial {
 			send()
@@ -72,4 +80,9 @@ func (e *echoClient) expectedBody(text string) string {
 		return a[0]
 	}
 	return "echo"
+}
+
+// inside returns the echo's total handler → answer time and answer count.
+func (e *echoClient) inside() (time.Duration, int64) {
+	return time.Duration(e.insideNanos.Load()), e.insideCount.Load()
 }

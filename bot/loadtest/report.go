@@ -38,6 +38,10 @@ type ModeResult struct {
 	EchoLoad       Latency `json:"echo_round_trip_sustained"`
 	BotLoad        Latency `json:"bot_round_trip_sustained"`
 	BotCPU         float64 `json:"bot_cpu_sustained"` // guidebot's CPU time / wall time in its sustained phase
+	// mean time from a responder's handler being called to its answer
+	// accepted, while sustained (guidebot's from its own metrics)
+	EchoInside time.Duration `json:"echo_inside_ns"`
+	BotInside  time.Duration `json:"bot_inside_ns"`
 
 	MemoryRooms int     `json:"memory_rooms"` // rooms the bot had joined when RSS was read
 	BotRateAll  float64 `json:"bot_answers_per_s_all_rooms"`
@@ -57,6 +61,7 @@ type ModeResult struct {
 // Report is the outcome of one run.
 type Report struct {
 	Machine  Machine       `json:"machine"`
+	Guidebot string        `json:"guidebot"` // what was measured
 	Settings string        `json:"settings"`
 	Modes    []ModeResult  `json:"modes"`
 	Profiles []string      `json:"profiles,omitempty"`
@@ -151,6 +156,10 @@ func (m *ModeResult) Rows() []Row {
 			fmt.Sprintf("— (echo %s / %s)", ms(m.EchoLoad.P50), ms(m.EchoLoad.P99)), "")
 	}
 
+	if m.BotInside > 0 && m.EchoInside > 0 {
+		add("time inside the responder per answer while sustained (handler → answer accepted), mean, guidebot",
+			ms(m.BotInside), fmt.Sprintf("— (echo %s)", ms(m.EchoInside)), "")
+	}
 	if m.BotCPU > 0 {
 		add("guidebot CPU while sustained (CPU time / wall time)", fmt.Sprintf("%.0f %% of one core", 100*m.BotCPU), "— (diagnostic)", "")
 	}
@@ -215,6 +224,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# guidebot load test (SPEC §9)\n\n")
 	fmt.Fprintf(&b, "- machine: %s\n", r.Machine)
+	if r.Guidebot != "" {
+		fmt.Fprintf(&b, "- guidebot: %s\n", r.Guidebot)
+	}
 	fmt.Fprintf(&b, "- run: %s\n", r.Settings)
 	fmt.Fprintf(&b, "- took: %s\n", r.Took.Round(time.Second))
 	for i := range r.Modes {

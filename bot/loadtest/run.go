@@ -66,10 +66,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	bin := cfg.Guidebot
+	rep.Guidebot = "the binary " + bin
 	if bin == "" {
 		logf("building guidebot (go build -tags goolm ./cmd/guidebot)")
-		if bin, err = buildGuidebot(ctx, root, cfg.ProfileDir != ""); err != nil {
+		if bin, rep.Guidebot, err = buildGuidebot(ctx, root, cfg.ProfileDir != ""); err != nil {
 			return rep, err
+		}
+		if cfg.ProfileDir != "" {
+			rep.Guidebot += ", with the load tool's pprof overlay"
 		}
 	}
 	answers := map[string][2]string{}
@@ -922,8 +926,8 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// measureSustained primes every sender in its rooms, then runs the echo
-// client's and guidebot's sustained phases.
+// measureSustained primes every sender in its rooms, then runs the
+// sustained phases: echo client, guidebot, echo client.
 func (m *mode) measureSustained(ctx context.Context) error {
 	began := time.Now()
 	// Prime: each sender's first message in a room (and each responder's
@@ -951,18 +955,16 @@ func (m *mode) measureSustained(ctx context.Context) error {
 	m.logf("%s: senders primed in %s", m.name(), time.Since(began).Round(time.Second))
 	m.addProblemNotes("priming")
 
+	// echo, guidebot, echo: the echo client's two halves straddle the
+	// bot's phase, so a load that drifts during the run (other processes,
+	// the homeserver's growing database) weighs on both alike.
 	echoFrom := m.echo.cli.UserID
-	echo := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, func(c string) string { return m.echo.expectedBody(c) }, m.cfg.Warmup, m.cfg.Duration)
-	m.res.EchoRate, m.res.EchoLoad = echo.rate, echo.rt
-	m.logf("%s: echo client %.1f answers/s", m.name(), echo.rate)
-	if echo.inFlight > 0 {
-		m.note("echo phase: %d commands were still unanswered 5 s after it ended (queued at the homeserver)", echo.inFlight)
-	}
-	if echo.waitShare > 0.01 {
-		m.note("echo phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*echo.waitShare)
-	}
+	echoWant := func(c string) string { return m.echo.expectedBody(c) }
+	half := m.cfg.Duration / 2
+	in0, n0 := m.echo.inside()
+	echo1 := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, echoWant, m.cfg.Warmup, half)
+	in1, n1 := m.echo.inside()
 	time.Sleep(2 * time.Second) // let stragglers drain
-
 	if m.cfg.ProfileDir != "" {
 		file := filepath.Join(m.cfg.ProfileDir, m.name()+"-sustained.cpu.pprof")
 		if err := m.bot.startCPUProfile(file); err != nil {
@@ -973,17 +975,47 @@ func (m *mode) measureSustained(ctx context.Context) error {
 		}
 	}
 	ticks0, t0 := m.bot.cpuTicks(), time.Now()
+	sum0, count0, herr := m.bot.histogram(ctx, "guidebot_command_duration_seconds")
 	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] }, m.cfg.Warmup, m.cfg.Duration)
+	if m.cfg.ProfileDir != "" {
+		// blocking since the process started: this (restarted-later)
+		// process has done little else than the timed phases
+		for _, which := range []string{"block", "mutex"} {
+			file := filepath.Join(m.cfg.ProfileDir, m.name()+"-sustained."+which+".pprof")
+			if err := m.bot.saveProfile(which, file); err == nil {
+				m.profiles = append(m.profiles, file)
+			}
+		}
+	}
+	if sum1, count1, err := m.bot.histogram(ctx, "guidebot_command_duration_seconds"); herr == nil && err == nil && count1 > count0 {
+		m.res.BotInside = time.Duration((sum1 - sum0) / (count1 - count0) * float64(time.Second))
+	}
 	// how busy the bot itself was: a bot far from a full core is held back
 	// by waiting, not by its own work
 	m.res.BotCPU = float64(m.bot.cpuTicks()-ticks0) / clockTicks / time.Since(t0).Seconds()
-	m.res.BotRate, m.res.BotLoad = bot.rate, bot.rt
-	m.logf("%s: guidebot %.1f answers/s", m.name(), bot.rate)
-	if bot.inFlight > 0 {
-		m.note("guidebot phase: %d commands were still unanswered 5 s after it ended (queued)", bot.inFlight)
+	m.res.BotRate, m.res.BotLoad = bot.rate(), Summarize(bot.rts, bot.lost)
+	m.logf("%s: guidebot %.1f answers/s", m.name(), bot.rate())
+	time.Sleep(2 * time.Second)
+
+	in2, n2 := m.echo.inside()
+	echo2 := m.sustain(ctx, m.te, m.sustainEcho, echoFrom, echoWant, m.cfg.Warmup, m.cfg.Duration-half)
+	in3, n3 := m.echo.inside()
+	if n := (n1 - n0) + (n3 - n2); n > 0 {
+		m.res.EchoInside = ((in1 - in0) + (in3 - in2)) / time.Duration(n)
 	}
-	if bot.waitShare > 0.01 {
-		m.note("guidebot phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", 100*bot.waitShare)
+	echo := echo1.plus(echo2)
+	m.res.EchoRate, m.res.EchoLoad = echo.rate(), Summarize(echo.rts, echo.lost)
+	m.logf("%s: echo client %.1f answers/s (%.1f before, %.1f after)", m.name(), echo.rate(), echo1.rate(), echo2.rate())
+	for _, p := range []struct {
+		who string
+		s   sustained
+	}{{"echo", echo}, {"guidebot", bot}} {
+		if p.s.inFlight > 0 {
+			m.note("%s phase: %d commands were still unanswered 5 s after it ended (queued at the homeserver)", p.who, p.s.inFlight)
+		}
+		if share := p.s.waitShare(len(m.tb)); share > 0.01 {
+			m.note("%s phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", p.who, 100*share)
+		}
 	}
 	return ctx.Err()
 }
@@ -1014,7 +1046,7 @@ func (m *mode) loadMemory(ctx context.Context) error {
 	close(stop)
 	<-sampled
 	m.res.RSSLoad = maxRSS.Load()
-	m.res.BotRateAll = run.rate
+	m.res.BotRateAll = run.rate()
 	if _, hwm, err := m.bot.memory(); err == nil {
 		m.res.RSSPeak = hwm
 	}
@@ -1024,7 +1056,7 @@ func (m *mode) loadMemory(ctx context.Context) error {
 			m.profiles = append(m.profiles, file)
 		}
 	}
-	m.logf("%s: guidebot in %d rooms: %.1f answers/s, VmRSS max %s", m.name(), m.res.MemoryRooms, run.rate, mb(m.res.RSSLoad))
+	m.logf("%s: guidebot in %d rooms: %.1f answers/s, VmRSS max %s", m.name(), m.res.MemoryRooms, run.rate(), mb(m.res.RSSLoad))
 	return ctx.Err()
 }
 
@@ -1038,11 +1070,36 @@ func (m *mode) addProblemNotes(prefix string) {
 	m.problems = nil
 }
 
+// sustained is what one or more sustained phases of a responder counted.
 type sustained struct {
-	rate      float64
-	rt        Latency
-	waitShare float64 // time senders were the limit / measured time
-	inFlight  int     // commands still unanswered 5 s after the phase ended
+	dur      time.Duration   // measured time
+	answered int             // answers received within it
+	rts      []time.Duration // their round trips
+	lost     int             // commands that failed (not merely late)
+	inFlight int             // commands still unanswered 5 s after the phase ended
+	waited   time.Duration   // time senders were the limit, summed over rooms
+}
+
+func (s sustained) rate() float64 {
+	if s.dur <= 0 {
+		return 0
+	}
+	return float64(s.answered) / s.dur.Seconds()
+}
+
+func (s sustained) waitShare(rooms int) float64 {
+	if s.dur <= 0 || rooms == 0 {
+		return 0
+	}
+	return s.waited.Seconds() / (s.dur.Seconds() * float64(rooms))
+}
+
+func (s sustained) plus(o sustained) sustained {
+	return sustained{
+		dur: s.dur + o.dur, answered: s.answered + o.answered,
+		rts:  append(append([]time.Duration{}, s.rts...), o.rts...),
+		lost: s.lost + o.lost, inFlight: s.inFlight + o.inFlight, waited: s.waited + o.waited,
+	}
 }
 
 // sustain keeps one command in flight in every room for warm+dur and
@@ -1094,12 +1151,7 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 		}
 		return nil
 	})
-	return sustained{
-		rate:      float64(answered) / dur.Seconds(),
-		rt:        Summarize(rts, lost),
-		inFlight:  inFlight,
-		waitShare: waited.Seconds() / (dur.Seconds() * float64(len(rooms))),
-	}
+	return sustained{dur: dur, answered: answered, rts: rts, lost: lost, inFlight: inFlight, waited: waited}
 }
 
 // collect reads guidebot's own counters and its log for the notes.
