@@ -53,7 +53,7 @@ func Quick() Config {
 	return Config{
 		Rooms: 10, MemoryRooms: 50, Commands: 30,
 		Duration: 4 * time.Second, Warmup: time.Second,
-		Observers: 2, Senders: 40, LatencySenders: 10, Settle: time.Second,
+		Observers: 2, Senders: 80, LatencySenders: 10, Settle: time.Second,
 	}
 }
 

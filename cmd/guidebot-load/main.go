@@ -39,7 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 200, quick 30)")
 	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 15s, quick 4s)")
 	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
-	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 100, quick 40)")
+	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 100, quick 80)")
 	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 12, quick 10; at most ~45: each claims one-time keys of the others)")
 	observers := fs.Int("observers", 0, "syncing clients watching the sustained rooms (default 4, quick 2)")
 	shortEcho := fs.Bool("short-echo", false, `echo client answers "echo" instead of guidebot's answer text`)
