@@ -22,14 +22,14 @@ type Config struct {
 
 	Rooms       int           // rooms of the sustained phase, for the bot and for the echo client each (100)
 	MemoryRooms int           // rooms guidebot has joined when its memory is read (1000)
-	Commands    int           // round trips per responder, and one-way deliveries (200)
+	Commands    int           // round trips per responder, and one-way deliveries (150)
 	Duration    time.Duration // measured part of the sustained phase, per responder (15 s)
 	Warmup      time.Duration // unmeasured start of each sustained phase (3 s)
 	Observers   int           // syncing clients watching the sustained rooms (4)
 	Senders     int           // accounts sending the sustained commands, at least one per room (100; see floodPerWindow)
 	// LatencySenders send the sequential round trips (12).
 	LatencySenders int
-	// Settle is the idle time before memory is read (5 s).
+	// Settle is the idle time before memory is read (3 s).
 	Settle time.Duration
 	// ShortEcho makes the echo client answer "echo" instead of the same
 	// text guidebot sends.
@@ -73,13 +73,13 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.Rooms, 100)
 	def(&c.MemoryRooms, BudgetRooms)
-	def(&c.Commands, 200)
+	def(&c.Commands, 150)
 	def(&c.Observers, 4)
 	def(&c.Senders, 100)
 	def(&c.LatencySenders, 12)
 	defd(&c.Duration, 15*time.Second)
 	defd(&c.Warmup, 3*time.Second)
-	defd(&c.Settle, 5*time.Second)
+	defd(&c.Settle, 3*time.Second)
 	defd(&c.Timeout, 30*time.Minute)
 	// the bot's memory rooms include its sustained rooms and the latency room
 	c.MemoryRooms = max(c.MemoryRooms, c.Rooms+1)

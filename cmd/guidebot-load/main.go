@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the report to this file as well as stdout")
 	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 10)")
 	memRooms := fs.Int("memory-rooms", 0, "rooms guidebot has joined when its memory is read (default 1000, quick 50)")
-	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 200, quick 30)")
+	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 150, quick 30)")
 	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 15s, quick 4s)")
 	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
 	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 100, quick 80)")
