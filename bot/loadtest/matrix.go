@@ -113,7 +113,9 @@ func (p *peer) startSync() {
 	}()
 }
 
-func (p *peer) close() {
+// stopSync ends the background sync (startSync resumes it from where it
+// stopped: the token is kept).
+func (p *peer) stopSync() {
 	p.mu.Lock()
 	cancel, done := p.cancel, p.done
 	p.cancel = nil
@@ -125,6 +127,10 @@ func (p *peer) close() {
 		case <-time.After(10 * time.Second):
 		}
 	}
+}
+
+func (p *peer) close() {
+	p.stopSync()
 	if p.crypto != nil {
 		_ = p.crypto.Close()
 	}

@@ -297,6 +297,13 @@ func (m *mode) setupFillerRooms(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	// Every join tells the clients sharing a room with the bot that its
+	// device list changed (and each then asks for its keys): they pause
+	// meanwhile, and catch up once.
+	syncing := append([]*peer{m.lead, m.echo.peer}, m.observers...)
+	for _, p := range syncing {
+		p.stopSync()
+	}
 	var made atomic.Int64
 	began := time.Now()
 	// Dendrite writes one event at a time: a few creators are as fast as many.
@@ -318,6 +325,9 @@ func (m *mode) setupFillerRooms(ctx context.Context) error {
 		}
 		return nil
 	})
+	for _, p := range syncing {
+		p.startSync()
+	}
 	if err != nil {
 		return err
 	}
