@@ -50,14 +50,15 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 	next := t0
 	for time.Now().Before(deadline) {
 		if exited, err := bot.exited(); exited {
-			return 0, fmt.Errorf("guidebot exited (%v); see %s", err, bot.logPath)
+			return 0, fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, bot.logPath)
 		}
 		if !time.Now().Before(next) {
 			if ev, err := m.probe(ctx, room, botID); err == nil {
 				sent = append(sent, ev)
 			}
 			if time.Since(t0) < probeDense {
-				next = next.Add(probeEvery)
+				// no catching up in a burst after a slow send
+				next = later(next.Add(probeEvery), time.Now())
 			} else {
 				next = time.Now().Add(time.Second)
 			}
@@ -73,7 +74,14 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s", probeLimit, len(sent), bot.logPath)
+	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s (kept with -keep)", probeLimit, len(sent), bot.logPath)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // probe sends one probeCommand from the lead. In encrypted rooms it first

@@ -270,7 +270,7 @@ func (m *mode) collect(ctx context.Context) error {
 		m.note("guidebot had %.0f sync errors", n)
 	}
 	if exited, err := m.bot.exited(); exited {
-		return fmt.Errorf("guidebot exited during the run (%v); see %s", err, m.bot.logPath)
+		return fmt.Errorf("guidebot exited during the run (%v); see %s (kept with -keep)", err, m.bot.logPath)
 	}
 	if err := m.bot.stop(); err != nil {
 		m.note("stopping guidebot: %v", err)

@@ -254,7 +254,7 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 			return nil
 		}
 		if exited, err := m.bot.exited(); exited {
-			return fmt.Errorf("guidebot exited (%v); see %s", err, m.bot.logPath)
+			return fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, m.bot.logPath)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("guidebot joined %.0f of %d rooms within %s", got, n, limit)
