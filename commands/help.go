@@ -160,21 +160,7 @@ func settingsList(o *out, current *Settings, opts *options) {
 		o.dash()
 		o.t(d.Desc)
 		o.sep()
-		o.tr(kValues)
-		o.colon()
-		if d.Values == nil {
-			o.t(d.Allowed)
-		} else {
-			for i, v := range d.Values {
-				if i > 0 {
-					o.text(", ")
-				}
-				o.code(v.Value)
-				o.text(" (")
-				o.t(v.Desc)
-				o.text(")")
-			}
-		}
+		allowedValues(o, d)
 		if current == nil {
 			o.sep()
 			o.tr(kDefault)

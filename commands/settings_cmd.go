@@ -89,6 +89,11 @@ func settingLine(o *out, d *SettingDef, s Settings) {
 	o.dash()
 	o.t(d.Desc)
 	o.nl()
+	allowedValues(o, d)
+}
+
+// allowedValues writes "values: a (what a means), b (…)" for a setting.
+func allowedValues(o *out, d *SettingDef) {
 	o.tr(kValues)
 	o.colon()
 	if d.Values == nil {

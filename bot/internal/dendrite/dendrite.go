@@ -6,9 +6,7 @@ package dendrite
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -262,24 +260,8 @@ func UserID(localpart string) string { return "@" + localpart + ":" + ServerName
 // Register creates an account through the shared-secret registration API
 // and returns its user ID.
 func (s *Server) Register(ctx context.Context, localpart, password string) (string, error) {
-	url := s.URL + "/_synapse/admin/v1/register"
-	var nonce struct {
-		Nonce string `json:"nonce"`
-	}
-	if err := doJSON(ctx, http.MethodGet, url, nil, &nonce); err != nil {
-		return "", fmt.Errorf("register nonce: %w", err)
-	}
-	mac := hmac.New(sha1.New, []byte(s.secret))
-	mac.Write([]byte(nonce.Nonce + "\x00" + localpart + "\x00" + password + "\x00notadmin"))
-	body := map[string]any{
-		"nonce":    nonce.Nonce,
-		"username": localpart,
-		"password": password,
-		"admin":    false,
-		"mac":      hex.EncodeToString(mac.Sum(nil)),
-	}
-	if err := doJSON(ctx, http.MethodPost, url, body, nil); err != nil {
-		return "", fmt.Errorf("registering %s: %w", localpart, err)
+	if _, err := s.RegisterLogin(ctx, localpart, password); err != nil {
+		return "", err
 	}
 	return UserID(localpart), nil
 }
