@@ -115,14 +115,16 @@ func provenance(ctx context.Context, root string) string {
 	desc := "commit " + strings.TrimSpace(string(out))
 	st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--",
 		".", ":!bot/loadtest", ":!cmd/guidebot-load").Output()
-	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
+	if err == nil {
 		var files []string
-		for _, line := range strings.Split(strings.TrimSpace(string(st)), "\n") {
-			if len(line) > 3 {
-				files = append(files, strings.TrimSpace(line[3:]))
+		for _, line := range strings.Split(string(st), "\n") {
+			if len(line) > 3 { // "XY path"
+				files = append(files, line[3:])
 			}
 		}
-		desc += " with uncommitted changes in " + strings.Join(files, ", ")
+		if len(files) > 0 {
+			desc += " with uncommitted changes in " + strings.Join(files, ", ")
+		}
 	}
 	return desc
 }
