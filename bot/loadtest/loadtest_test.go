@@ -93,6 +93,8 @@ func TestBudgets(t *testing.T) {
 		{"90 % of echo passes", func(m *ModeResult) { m.BotRate = 36 }, "guidebot commands per second", resultPass},
 		{"under 90 % of echo misses", func(m *ModeResult) { m.BotRate = 35.9 }, "guidebot commands per second", resultMiss},
 		{"no throughput is not measured", func(m *ModeResult) { m.EchoRate = 0 }, "guidebot commands per second", resultNone},
+		{"a drifting echo is not resolved", func(m *ModeResult) { m.BotRate, m.EchoRateHalves = 35, [2]float64{50, 30} }, "guidebot commands per second", resultMiss + " (echo drifted: not resolved)"},
+		{"a steady echo is", func(m *ModeResult) { m.BotRate, m.EchoRateHalves = 35, [2]float64{41, 39} }, "guidebot commands per second", resultMiss},
 		{"60 MB passes", func(m *ModeResult) { m.RSSIdle = 60e6 }, "guidebot resident memory (VmRSS), 1000 rooms, idle after a restart", resultPass},
 		{"over 60 MB after the big sync misses", func(m *ModeResult) { m.RSSIdleJoin = 61e6 }, "guidebot resident memory (VmRSS), 1000 rooms, idle after the sync", resultMiss},
 		{"over 60 MB misses", func(m *ModeResult) { m.RSSLoad = 60e6 + 1 }, "guidebot resident memory (VmRSS), 1000 rooms, under load", resultMiss},

@@ -290,6 +290,7 @@ func (m *mode) measureSustained(ctx context.Context) error {
 	}
 	echo := echo1.plus(echo2)
 	m.res.EchoRate, m.res.EchoLoad = echo.rate(), Summarize(echo.rts, echo.lost)
+	m.res.EchoRateHalves = [2]float64{echo1.rate(), echo2.rate()}
 	m.logf("%s: echo client %.1f answers/s (%.1f before, %.1f after)", m.name(), echo.rate(), echo1.rate(), echo2.rate())
 	for _, p := range []struct {
 		who string
