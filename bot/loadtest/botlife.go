@@ -104,11 +104,13 @@ func (m *mode) probe(ctx context.Context, room id.RoomID, botID id.UserID) (id.E
 }
 
 // settle waits until the bot has handled everything sent to it: its
-// message counter unchanged for 3 s (at most a minute), so that memory
-// is read, and a restart happens, with no batch in progress.
+// message counters unchanged for Settle (1.5 to 3 s; at most a minute in
+// all), so that memory is read, and a restart happens, with no batch in
+// progress.
 func (m *mode) settle(ctx context.Context) {
+	need := int(min(max(m.cfg.Settle, 1500*time.Millisecond), 3*time.Second) / (500 * time.Millisecond))
 	last, quiet := -1.0, 0
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && quiet < 6; {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && quiet < need; {
 		n, err := m.bot.metric(ctx, "guidebot_messages_total")
 		c, err2 := m.bot.metric(ctx, "guidebot_commands_total")
 		if err == nil && err2 == nil && n+c == last {

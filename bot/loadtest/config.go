@@ -51,9 +51,9 @@ type Config struct {
 // (under about 2 minutes on 2 cores).
 func Quick() Config {
 	return Config{
-		Rooms: 10, MemoryRooms: 40, Commands: 30,
+		Rooms: 10, MemoryRooms: 40, Commands: 24,
 		Duration: 4 * time.Second, Warmup: time.Second,
-		Observers: 2, Senders: 60, LatencySenders: 8, Settle: time.Second,
+		Observers: 2, Senders: 60, LatencySenders: 12, Settle: time.Second,
 	}
 }
 
