@@ -528,7 +528,7 @@ func (p *procBot) logLines(keep func(string) bool) []string {
 }
 
 // auditLog checks the process's log like the harness checks the in-process
-// bots' (SPEC §5, §8): no password, pickle key or access token (tokens
+// bots' (a log never shows a secret): no password, pickle key or access token (tokens
 // lists those seen on the wire) in any line.
 func (p *procBot) auditLog(tokens []string) {
 	p.t.Helper()

@@ -72,7 +72,7 @@ func auditLogs(code int) int {
 	if len(probs) == 0 {
 		return code
 	}
-	fmt.Fprintln(os.Stderr, "FAIL: the bots' logs leak what they must not (SPEC §5, §8):")
+	fmt.Fprintln(os.Stderr, "FAIL: the bots' logs leak what they must not (secrets, or message text at info level and above):")
 	for _, p := range probs {
 		fmt.Fprintln(os.Stderr, "  "+p)
 	}

@@ -20,7 +20,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// The bots' logs are audited after the whole run (SPEC §5, §8): every bot
+// The bots' logs are audited after the whole run, since a log must never
+// show a secret nor, at info level and above, what users wrote: every bot
 // the harness starts logs at debug level, as JSON, into one file per test
 // binary; the harness records every secret it hands a bot or sees one use
 // (passwords, pickle keys, access tokens) and the markers test users put in

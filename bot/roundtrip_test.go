@@ -11,7 +11,7 @@ import (
 	"maunium.net/go/mautrix/id"
 )
 
-// The reply round trip (SPEC §9) is judged against a trivial echo client on
+// The reply round trip (its budget: the README's Performance section) is judged against a trivial echo client on
 // the same homeserver in the same run. Run both and compare:
 //
 //	go test -tags goolm -run '^$' -bench RoundTrip ./bot/

@@ -1,4 +1,4 @@
-// Package loadtest measures guidebot against the SPEC §9 budgets on a
+// Package loadtest measures guidebot against its performance budgets on a
 // throwaway Dendrite on 127.0.0.1: the homeserver floor (one-way delivery),
 // a trivial echo client's round trip and throughput, guidebot's round trip
 // and throughput in the same conditions, guidebot's resident memory with

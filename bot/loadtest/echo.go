@@ -8,7 +8,7 @@ import (
 	"maunium.net/go/mautrix/event"
 )
 
-// echoClient is the floor guidebot is judged against (SPEC §9): a minimal
+// echoClient is the floor guidebot is judged against (the budgets compare the two): a minimal
 // mautrix client that joins when invited and answers every m.text with an
 // m.notice reply. Its answer is the same text guidebot would send (looked
 // up, not computed) unless short, so the comparison is of the runtimes,

@@ -1,4 +1,5 @@
-// Command guidebot-load measures guidebot against the budgets of SPEC §9
+// Command guidebot-load measures guidebot against its performance budgets
+// (round trip and throughput beside an echo client's, memory, start time)
 // on a throwaway Dendrite on 127.0.0.1 and prints a table of every figure
 // beside its budget. It runs from the guidebot module directory (it builds
 // ./cmd/guidebot) and needs the Dendrite binaries the tests use.
