@@ -26,7 +26,7 @@ import (
 
 	"maunium.net/go/mautrix/id"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 // ---- a fault-injecting reverse proxy in front of the homeserver ----
@@ -387,7 +387,7 @@ http:
 logging:
   level: debug
   format: json
-`, homeserver, userID, testPassword, filepath.Join(dir, "guidebot.db"), p.pickleKey, dendrite.ServerName, listen)
+`, homeserver, userID, testPassword, filepath.Join(dir, "guidebot.db"), p.pickleKey, bottest.ServerName, listen)
 	if err := os.WriteFile(p.configPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -28,7 +28,7 @@ import (
 
 // One Dendrite serves every integration test of the package; each test
 // uses its own bot account, database and rooms.
-var hs *dendrite.Server
+var hs *bottest.Homeserver
 
 // The integration tests run by default. They are skipped only when -short
 // is given and GUIDEBOT_INTEGRATION is unset.
@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	hs, err = dendrite.Start(dir)
+	hs, err = bottest.StartHomeserver(dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration tests need Dendrite: %v\n(run with -short to skip them)\n", err)
 		os.RemoveAll(dir)
@@ -166,7 +166,7 @@ func newTestBot(t testing.TB, opts ...botOption) *testBot {
 		cfg.Database.Type, cfg.Database.URI = "postgres", freshDatabase(t, postgresServer(t))
 	}
 	cfg.Encryption.Enabled = false
-	cfg.Rooms.AllowedInviters = []string{"*:" + dendrite.ServerName}
+	cfg.Rooms.AllowedInviters = []string{"*:" + bottest.ServerName}
 	cfg.pos = map[string]Problem{}
 	for _, o := range opts {
 		o(cfg)

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 // postgresServer returns the URI of a PostgreSQL server for the tests:
@@ -88,7 +88,7 @@ func startPostgres(t testing.TB) string {
 	}
 	data := filepath.Join(dir, "data")
 	run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-	port, err := dendrite.FreePort()
+	port, err := bottest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

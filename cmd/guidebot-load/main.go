@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/guidebot/guidebot/bot/loadtest"
+	"github.com/guidebot/guidebot/cmd/guidebot-load/internal/loadtest"
 )
 
 func main() {

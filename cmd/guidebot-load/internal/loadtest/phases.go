@@ -260,7 +260,7 @@ func (m *mode) measureSustained(ctx context.Context) error {
 		}
 	}
 	ticks0, t0 := m.bot.cpuTicks(), time.Now()
-	sum0, count0, herr := m.bot.histogram(ctx, "guidebot_command_duration_seconds")
+	sum0, count0, herr := m.bot.Histogram(ctx, "guidebot_command_duration_seconds")
 	bot := m.sustain(ctx, m.tb, m.sustainBot, m.botID, func(c string) string { return m.answers[c][0] }, m.cfg.Warmup, m.cfg.Duration)
 	if m.cfg.ProfileDir != "" {
 		// blocking since the process started: this (restarted-later)
@@ -272,7 +272,7 @@ func (m *mode) measureSustained(ctx context.Context) error {
 			}
 		}
 	}
-	if sum1, count1, err := m.bot.histogram(ctx, "guidebot_command_duration_seconds"); herr == nil && err == nil && count1 > count0 {
+	if sum1, count1, err := m.bot.Histogram(ctx, "guidebot_command_duration_seconds"); herr == nil && err == nil && count1 > count0 {
 		m.res.BotInside = time.Duration((sum1 - sum0) / (count1 - count0) * float64(time.Second))
 	}
 	// how busy the bot itself was: a bot far from a full core is held back

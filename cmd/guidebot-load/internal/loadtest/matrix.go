@@ -17,7 +17,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 const (
@@ -60,7 +60,7 @@ type peer struct {
 
 // newPeer makes a client for a registered account; with encrypted, it
 // sets up cryptohelper on a SQLite store of its own (uploading its keys).
-func newPeer(ctx context.Context, hsURL string, l *dendrite.Login, name string, encrypted, ownTransport bool, dir string, log zerolog.Logger) (*peer, error) {
+func newPeer(ctx context.Context, hsURL string, l *bottest.Login, name string, encrypted, ownTransport bool, dir string, log zerolog.Logger) (*peer, error) {
 	cli, err := mautrix.NewClient(hsURL, id.UserID(l.UserID), l.AccessToken)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 // firstStart starts guidebot on a new database, in its latency room only,
@@ -19,7 +21,7 @@ func (m *mode) firstStart(ctx context.Context) error {
 		return err
 	}
 	var err error
-	m.bot, err = newBotProc(m.bin, botDir, botSettings{
+	m.bot, err = newBotProc(m.bin, botDir, bottest.BotConfig{
 		Homeserver: m.hs.URL, UserID: m.botID.String(), Password: accountPassword, Encrypted: m.enc,
 	}, m.cfg.ProfileDir != "")
 	if err != nil {
@@ -49,8 +51,8 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 	var sent []id.EventID
 	next := t0
 	for time.Now().Before(deadline) {
-		if exited, err := bot.exited(); exited {
-			return 0, fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, bot.logPath)
+		if exited, err := bot.Exited(); exited {
+			return 0, fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, bot.LogPath)
 		}
 		if !time.Now().Before(next) {
 			if ev, err := m.probe(ctx, room, botID); err == nil {
@@ -74,7 +76,7 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s (kept with -keep)", probeLimit, len(sent), bot.logPath)
+	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s (kept with -keep)", probeLimit, len(sent), bot.LogPath)
 }
 
 func later(a, b time.Time) time.Time {
@@ -111,8 +113,8 @@ func (m *mode) settle(ctx context.Context) {
 	need := int(min(max(m.cfg.Settle, 1500*time.Millisecond), 3*time.Second) / (500 * time.Millisecond))
 	last, quiet := -1.0, 0
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && quiet < need; {
-		n, err := m.bot.metric(ctx, "guidebot_messages_total")
-		c, err2 := m.bot.metric(ctx, "guidebot_commands_total")
+		n, err := m.bot.Metric(ctx, "guidebot_messages_total")
+		c, err2 := m.bot.Metric(ctx, "guidebot_commands_total")
 		if err == nil && err2 == nil && n+c == last {
 			quiet++
 		} else {
@@ -137,7 +139,7 @@ func (m *mode) idleMemory(ctx context.Context) error {
 		return err
 	}
 	m.res.RSSIdleJoin, m.res.RSSPeakJoin = rss, hwm
-	if n, err := m.bot.metric(ctx, "guidebot_joined_rooms"); err == nil {
+	if n, err := m.bot.Metric(ctx, "guidebot_joined_rooms"); err == nil {
 		m.res.MemoryRooms = int(n)
 	}
 	m.logf("%s: guidebot VmRSS %s idle (peak %s) after a sync bringing it to %d rooms", m.name(), mb(rss), mb(hwm), m.res.MemoryRooms)
@@ -156,7 +158,7 @@ func (m *mode) idleMemory(ctx context.Context) error {
 // starts again on its database, in all its rooms, then reads its memory
 // once it is idle.
 func (m *mode) restart(ctx context.Context) error {
-	if err := m.bot.stop(); err != nil {
+	if err := m.bot.Stop(); err != nil {
 		return err
 	}
 	profile := ""

@@ -1,7 +1,4 @@
-// Package dendrite runs a throwaway Dendrite v0.13.8 homeserver on
-// loopback for integration tests: no federation, SQLite under a temporary
-// directory, rate limits off, accounts registered with the shared secret.
-package dendrite
+package bottest
 
 import (
 	"bytes"
@@ -25,16 +22,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Version is the Dendrite release the harness expects.
-const Version = "v0.13.8"
+// DendriteVersion is the Dendrite release the harness runs.
+const DendriteVersion = "v0.13.8"
 
 // ServerName is the homeserver's name: user IDs are @name:localhost.
 const ServerName = "localhost"
 
-// InstallHint tells how to get the binaries by hand.
+// InstallHint tells how to get the Dendrite binaries by hand.
 const InstallHint = `install them with:
-  GOBIN=${XDG_CACHE_HOME:-$HOME/.cache}/guidebot/dendrite-` + Version + `/bin \
-    go install github.com/matrix-org/dendrite/cmd/{dendrite,generate-keys,generate-config}@` + Version + `
+  GOBIN=${XDG_CACHE_HOME:-$HOME/.cache}/guidebot/dendrite-` + DendriteVersion + `/bin \
+    go install github.com/matrix-org/dendrite/cmd/{dendrite,generate-keys,generate-config}@` + DendriteVersion + `
 or point $GUIDEBOT_DENDRITE_BIN at a directory holding them`
 
 // binaries are the Dendrite commands the harness runs.
@@ -55,23 +52,23 @@ func install(bin string) error {
 		}
 		args := []string{"install"}
 		for _, name := range binaries {
-			args = append(args, "github.com/matrix-org/dendrite/cmd/"+name+"@"+Version)
+			args = append(args, "github.com/matrix-org/dendrite/cmd/"+name+"@"+DendriteVersion)
 		}
 		cmd := exec.Command("go", args...)
 		// Outside any module, so the project's go.mod does not interfere.
 		cmd.Dir = os.TempDir()
 		cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=")
-		fmt.Fprintf(os.Stderr, "dendrite: building %s into %s (first run only)...\n", Version, bin)
+		fmt.Fprintf(os.Stderr, "bottest: building Dendrite %s into %s (first run only)...\n", DendriteVersion, bin)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			installErr = fmt.Errorf("go install dendrite %s: %w: %s", Version, err, out)
+			installErr = fmt.Errorf("go install dendrite %s: %w: %s", DendriteVersion, err, out)
 		}
 	})
 	return installErr
 }
 
-// BinDir returns the directory holding the Dendrite binaries:
+// DendriteBinDir returns the directory holding the Dendrite binaries:
 // $GUIDEBOT_DENDRITE_BIN, else ${XDG_CACHE_HOME:-$HOME/.cache}/guidebot/dendrite-v0.13.8/bin.
-func BinDir() string {
+func DendriteBinDir() string {
 	if d := os.Getenv("GUIDEBOT_DENDRITE_BIN"); d != "" {
 		return d
 	}
@@ -80,11 +77,13 @@ func BinDir() string {
 		home, _ := os.UserHomeDir()
 		cache = filepath.Join(home, ".cache")
 	}
-	return filepath.Join(cache, "guidebot", "dendrite-"+Version, "bin")
+	return filepath.Join(cache, "guidebot", "dendrite-"+DendriteVersion, "bin")
 }
 
-// Server is one running homeserver.
-type Server struct {
+// Homeserver is one running Dendrite, on 127.0.0.1 only: no federation,
+// SQLite under its directory, rate limits off, accounts registered with
+// the shared secret. Start it with StartHomeserver.
+type Homeserver struct {
 	URL    string // http://127.0.0.1:PORT
 	dir    string
 	bin    string
@@ -96,17 +95,20 @@ type Server struct {
 	done chan struct{}
 }
 
-// Start generates keys and a config under dir and starts Dendrite on a
-// free loopback port, returning once it answers /versions.
-func Start(dir string) (*Server, error) {
-	bin := BinDir()
+// StartHomeserver generates keys and a config under dir and starts
+// Dendrite on a free loopback port, returning once it answers /versions.
+// The binaries come from DendriteBinDir; when they are missing and
+// $GUIDEBOT_DENDRITE_BIN is unset, they are built there first with go
+// install (a few minutes, once). Stop it when done.
+func StartHomeserver(dir string) (*Homeserver, error) {
+	bin := DendriteBinDir()
 	for _, name := range binaries {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
 			if ierr := install(bin); ierr != nil {
-				return nil, fmt.Errorf("dendrite %s binary %q not found in %s, and building it failed (%w); %s", Version, name, bin, ierr, InstallHint)
+				return nil, fmt.Errorf("dendrite %s binary %q not found in %s, and building it failed (%w); %s", DendriteVersion, name, bin, ierr, InstallHint)
 			}
 			if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
-				return nil, fmt.Errorf("dendrite %s binary %q still missing after go install: %w", Version, name, err)
+				return nil, fmt.Errorf("dendrite %s binary %q still missing after go install: %w", DendriteVersion, name, err)
 			}
 		}
 	}
@@ -114,7 +116,7 @@ func Start(dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
+	s := &Homeserver{
 		URL:    fmt.Sprintf("http://127.0.0.1:%d", port),
 		dir:    dir,
 		bin:    bin,
@@ -130,7 +132,7 @@ func Start(dir string) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) run(name string, args ...string) ([]byte, error) {
+func (s *Homeserver) run(name string, args ...string) ([]byte, error) {
 	cmd := exec.Command(filepath.Join(s.bin, name), args...)
 	cmd.Dir = s.dir
 	out, err := cmd.CombinedOutput()
@@ -141,7 +143,7 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 }
 
 // configure writes matrix_key.pem and dendrite.yaml.
-func (s *Server) configure() error {
+func (s *Homeserver) configure() error {
 	if err := os.MkdirAll(filepath.Join(s.dir, "data"), 0o700); err != nil {
 		return err
 	}
@@ -171,7 +173,7 @@ func (s *Server) configure() error {
 }
 
 // start launches the server process and waits until it answers.
-func (s *Server) start() error {
+func (s *Homeserver) start() error {
 	logf, err := os.OpenFile(filepath.Join(s.dir, "dendrite.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -214,7 +216,7 @@ func (s *Server) start() error {
 }
 
 // Stop terminates the server (SIGTERM, then SIGKILL after 10 s).
-func (s *Server) Stop() error {
+func (s *Homeserver) Stop() error {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done
 	s.cmd = nil
@@ -232,12 +234,12 @@ func (s *Server) Stop() error {
 	return nil
 }
 
-// Resume starts a stopped server again with the same data and port.
-func (s *Server) Resume() error { return s.start() }
+// Resume starts a stopped homeserver again with the same data and port.
+func (s *Homeserver) Resume() error { return s.start() }
 
 // Restart stops the server and starts it again on the same port with the
 // same data, as a homeserver upgrade or crash would.
-func (s *Server) Restart() error {
+func (s *Homeserver) Restart() error {
 	if err := s.Stop(); err != nil {
 		return err
 	}
@@ -245,7 +247,7 @@ func (s *Server) Restart() error {
 }
 
 // LogTail returns the last n lines of the server's log.
-func (s *Server) LogTail(n int) string {
+func (s *Homeserver) LogTail(n int) string {
 	data, _ := os.ReadFile(filepath.Join(s.dir, "dendrite.log"))
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) > n {
@@ -259,7 +261,7 @@ func UserID(localpart string) string { return "@" + localpart + ":" + ServerName
 
 // Register creates an account through the shared-secret registration API
 // and returns its user ID.
-func (s *Server) Register(ctx context.Context, localpart, password string) (string, error) {
+func (s *Homeserver) Register(ctx context.Context, localpart, password string) (string, error) {
 	if _, err := s.RegisterLogin(ctx, localpart, password); err != nil {
 		return "", err
 	}
@@ -317,3 +319,12 @@ func randomHex(n int) string {
 // FreePort returns a loopback TCP port free right now, for other services
 // a test starts beside the homeserver.
 func FreePort() (int, error) { return freePort() }
+
+// FreeAddr is FreePort as a listen address, "127.0.0.1:PORT".
+func FreeAddr() (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port), nil
+}

@@ -1,4 +1,4 @@
-package dendrite
+package bottest
 
 import (
 	"context"
@@ -19,7 +19,7 @@ type Login struct {
 // RegisterLogin is Register that also returns the access token and device
 // the registration created, saving a password login (a bcrypt check on the
 // server) per account when many are needed.
-func (s *Server) RegisterLogin(ctx context.Context, localpart, password string) (*Login, error) {
+func (s *Homeserver) RegisterLogin(ctx context.Context, localpart, password string) (*Login, error) {
 	url := s.URL + "/_synapse/admin/v1/register"
 	var nonce struct {
 		Nonce string `json:"nonce"`

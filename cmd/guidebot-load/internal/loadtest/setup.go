@@ -13,7 +13,7 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 // startHomeserver starts this mode's Dendrite, its data under
@@ -28,7 +28,7 @@ func (m *mode) startHomeserver(context.Context) error {
 	}
 	m.clientLog = zerolog.New(m.logFile).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 	// Dendrite's rate limiting is off in the harness's config.
-	m.hs, err = dendrite.Start(m.hsDir)
+	m.hs, err = bottest.StartHomeserver(m.hsDir)
 	return err
 }
 
@@ -62,7 +62,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 			of = append(of, g)
 		}
 	}
-	logins := make([]*dendrite.Login, len(names))
+	logins := make([]*bottest.Login, len(names))
 	// registration costs a bcrypt hash each: two per core keep it busy
 	if err := parallel(ctx, len(names), 4, func(ctx context.Context, i int) error {
 		return retry(ctx, "registering "+names[i], func() error {
@@ -125,7 +125,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 }
 
 // tokenClient is a client with the access token of a registration.
-func (m *mode) tokenClient(l *dendrite.Login) (*mautrix.Client, error) {
+func (m *mode) tokenClient(l *bottest.Login) (*mautrix.Client, error) {
 	cli, err := mautrix.NewClient(m.hs.URL, id.UserID(l.UserID), l.AccessToken)
 	if err != nil {
 		return nil, err
@@ -249,12 +249,12 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 	deadline := time.Now().Add(limit)
 	lastLog := time.Now()
 	for {
-		got, err := m.bot.metric(ctx, "guidebot_joined_rooms")
+		got, err := m.bot.Metric(ctx, "guidebot_joined_rooms")
 		if err == nil && int(got) >= n {
 			return nil
 		}
-		if exited, err := m.bot.exited(); exited {
-			return fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, m.bot.logPath)
+		if exited, err := m.bot.Exited(); exited {
+			return fmt.Errorf("guidebot exited (%v); see %s (kept with -keep)", err, m.bot.LogPath)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("guidebot joined %.0f of %d rooms within %s", got, n, limit)
@@ -280,10 +280,10 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 func (m *mode) setupFillerRooms(ctx context.Context) error {
 	filler := m.cfg.MemoryRooms - 1 - m.cfg.Rooms
 	m.settle(ctx)
-	if err := m.bot.stop(); err != nil {
+	if err := m.bot.Stop(); err != nil {
 		return err
 	}
-	cli, err := m.tokenClient(&dendrite.Login{UserID: m.botID.String()})
+	cli, err := m.tokenClient(&bottest.Login{UserID: m.botID.String()})
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 // TestQuickRun runs the whole tool in its quickest mode against a real
 // Dendrite: a couple of minutes, so only when GUIDEBOT_LOADTEST=1.
 //
-//	GUIDEBOT_LOADTEST=1 go test -tags goolm -run QuickRun -v -timeout 15m ./bot/loadtest/
+//	GUIDEBOT_LOADTEST=1 go test -tags goolm -run QuickRun -v -timeout 15m ./cmd/guidebot-load/internal/loadtest/
 func TestQuickRun(t *testing.T) {
 	if os.Getenv("GUIDEBOT_LOADTEST") != "1" {
 		t.Skip("set GUIDEBOT_LOADTEST=1 to run the load tool end to end (about 2 minutes)")

@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/guidebot/guidebot/bot/internal/dendrite"
+	"github.com/guidebot/guidebot/bot/bottest"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -126,7 +126,7 @@ type mode struct {
 	res      *ModeResult
 	profiles []string
 
-	hs         *dendrite.Server
+	hs         *bottest.Homeserver
 	hsDir      string
 	clientLog  zerolog.Logger
 	logFile    *os.File
@@ -134,7 +134,7 @@ type mode struct {
 	deliveries *tracker
 	commands   *tracker // commands seen by the observers, for their server timestamps
 
-	botLogin      *dendrite.Login
+	botLogin      *bottest.Login
 	botID         id.UserID
 	echoPeer      *peer
 	echo          *echoClient
@@ -223,8 +223,8 @@ func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 }
 
 func (m *mode) teardown() {
-	if m.bot != nil && m.bot.cmd != nil {
-		if err := m.bot.stop(); err != nil {
+	if m.bot != nil && m.bot.Running() {
+		if err := m.bot.Stop(); err != nil {
 			m.note("stopping guidebot: %v", err)
 		}
 	}
@@ -257,22 +257,22 @@ func (m *mode) addProblemNotes(prefix string) {
 
 // collect reads guidebot's own counters and its log for the notes.
 func (m *mode) collect(ctx context.Context) error {
-	if n, err := m.bot.metric(ctx, "guidebot_commands_total", `outcome="limited"`); err == nil && n > 0 {
+	if n, err := m.bot.Metric(ctx, "guidebot_commands_total", `outcome="limited"`); err == nil && n > 0 {
 		m.note("guidebot dropped %.0f commands at its flood limit since the restart (start probes included)", n)
 	}
-	if n, err := m.bot.metric(ctx, "guidebot_commands_total", `outcome="error"`); err == nil && n > 0 {
+	if n, err := m.bot.Metric(ctx, "guidebot_commands_total", `outcome="error"`); err == nil && n > 0 {
 		m.note("guidebot failed to send %.0f answers", n)
 	}
-	if n, err := m.bot.metric(ctx, "guidebot_decrypt_failures_total"); err == nil && n > 0 {
+	if n, err := m.bot.Metric(ctx, "guidebot_decrypt_failures_total"); err == nil && n > 0 {
 		m.note("guidebot could not decrypt %.0f messages (start probes sent before its keys were known included)", n)
 	}
-	if n, err := m.bot.metric(ctx, "guidebot_sync_errors_total"); err == nil && n > 0 {
+	if n, err := m.bot.Metric(ctx, "guidebot_sync_errors_total"); err == nil && n > 0 {
 		m.note("guidebot had %.0f sync errors", n)
 	}
-	if exited, err := m.bot.exited(); exited {
-		return fmt.Errorf("guidebot exited during the run (%v); see %s (kept with -keep)", err, m.bot.logPath)
+	if exited, err := m.bot.Exited(); exited {
+		return fmt.Errorf("guidebot exited during the run (%v); see %s (kept with -keep)", err, m.bot.LogPath)
 	}
-	if err := m.bot.stop(); err != nil {
+	if err := m.bot.Stop(); err != nil {
 		m.note("stopping guidebot: %v", err)
 	}
 	if n, samples := m.bot.logProblems(); n > 0 {
