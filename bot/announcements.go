@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"maunium.net/go/mautrix"
-	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/bot/announce"
@@ -56,17 +54,16 @@ func (b *Bot) runAnnouncements(ctx context.Context, reload <-chan struct{}, load
 }
 
 // SendAnnouncement implements announce.Sender: an m.notice with no reply
-// relation, sent with the announcer's transaction ID so that a retry after
-// a crash is recognised by the homeserver instead of sent twice.
-func (b *Bot) SendAnnouncement(ctx context.Context, roomID, txnID string, reply commands.Reply) error {
-	c := &event.MessageEventContent{
-		MsgType:       event.MsgNotice,
-		Body:          reply.Plain,
-		Format:        event.FormatHTML,
-		FormattedBody: reply.HTML,
-		Mentions:      &event.Mentions{},
-	}
-	_, err := b.client.SendMessageEvent(ctx, id.RoomID(roomID), event.EventMessage, c, mautrix.ReqSendEvent{TransactionID: txnID})
+// relation, sent in the room's turn in the outbox (after the answers
+// queued before it) through the one send path, with a transaction ID
+// derived from the announcer's key, so that a retry after a crash is
+// recognised by the homeserver instead of sent twice.
+func (b *Bot) SendAnnouncement(ctx context.Context, roomID, key string, reply commands.Reply) error {
+	room := id.RoomID(roomID)
+	err := b.outbox.call(ctx, room, func(ctx context.Context) error {
+		_, err := b.send(ctx, outgoing{room: room, content: announcementContent(reply), txnID: txnID("announce", key)})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sending announcement: %w", err)
 	}

@@ -1,6 +1,14 @@
 // Package bot is guidebot's Matrix runtime: login, sync, encryption, the
 // database of room settings, and the glue that hands each incoming line to
 // the commands engine and sends its answer back.
+//
+// Where things are: bot.go runs the bot (start, sync loop, shutdown);
+// login.go connects and sets up encryption; syncer.go turns each sync
+// response into outbox rows before its token is saved; timeline.go drops
+// old events and fills gaps; messages.go and membership.go decide what an
+// event asks for; outbox.go and jobs.go do that work, room by room; send.go
+// is the one function that sends the bot's events; the *_table.go files
+// hold the SQL of each table.
 package bot
 
 import (
@@ -17,7 +25,6 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/crypto/cryptohelper"
 	"maunium.net/go/mautrix/id"
-	"maunium.net/go/mautrix/sqlstatestore"
 
 	"github.com/guidebot/guidebot/bot/announce"
 	"github.com/guidebot/guidebot/bot/metrics"
@@ -39,8 +46,9 @@ type Bot struct {
 	engine *commands.Engine
 
 	db       *dbutil.Database
+	lock     *dbLock
 	state    stateTable
-	answered answeredTable
+	outbox   *outbox
 	settings *settingsTable
 
 	client *mautrix.Client
@@ -54,6 +62,7 @@ type Bot struct {
 	reload        <-chan struct{}
 	botNames      []string
 	flood         *floodLimiter
+	keyWaits      *floodLimiter // undecryptable events waiting for a key, per sender
 	undecryptable *noticeLimiter
 	members       memberCache
 
@@ -70,7 +79,7 @@ type Bot struct {
 type Options struct {
 	// Engine answers the commands; nil means one over the built-in content.
 	Engine *commands.Engine
-	// Metrics and Health, when set, are kept up to date (SPEC §8).
+	// Metrics and Health, when set, are kept up to date (see the metrics package).
 	Metrics *metrics.Metrics
 	Health  *metrics.Health
 	// LoadContent reloads the content (content.dir) on the announcement
@@ -99,6 +108,7 @@ func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		loadContent:   opts.LoadContent,
 		reload:        opts.Reload,
 		flood:         newFloodLimiter(floodMax, floodWindow),
+		keyWaits:      newFloodLimiter(keyWaitMax, keyWaitWindow),
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},
 		ready:         make(chan struct{}),
@@ -126,13 +136,19 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer b.close()
 	b.log.Info().Stringer("user_id", b.client.UserID).Stringer("device_id", b.client.DeviceID).
 		Bool("encryption", b.crypto != nil).Msg("Connected, syncing")
-	// Handlers work on until shutdownGrace after ctx ends (see
-	// syncer.ProcessResponse); then their requests are cancelled.
+	// The work under way goes on until shutdownGrace after ctx ends; then
+	// its requests are cancelled, and what is left stays pending in the
+	// outbox for the next start.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancelWork) })
 	defer stopGrace()
 	b.syncer.work = work
+	b.outbox.work = work
+	defer b.outbox.close()
+	if err := b.outbox.resume(ctx); err != nil {
+		return err
+	}
 	// The announcer stops with ctx; wait for it before the database closes.
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -144,12 +160,14 @@ func (b *Bot) Run(ctx context.Context) error {
 
 func (b *Bot) start(ctx context.Context) error {
 	var err error
-	if b.db, err = openDatabase(ctx, b.cfg.Database, b.log); err != nil {
+	if b.db, b.lock, err = openDatabase(ctx, b.cfg.Database, b.log); err != nil {
 		return err
 	}
 	b.state = stateTable{b.db}
-	b.answered = answeredTable{b.db}
-	if err = b.answered.prune(ctx); err != nil {
+	b.outbox = newOutbox(outboxTable{b.db}, b.log.With().Str("component", "outbox").Logger(), b.obs, maxPendingPerRoom)
+	b.outbox.do = b.doJob
+	b.obs.healthCheck(b.outbox.healthy)
+	if err = b.outbox.table.prune(ctx); err != nil {
 		return err
 	}
 	b.settings = newSettingsTable(b.db, b.cfg.Bot, b.log.With().Str("component", "settings").Logger())
@@ -181,150 +199,6 @@ func (b *Bot) start(ctx context.Context) error {
 		b.obs.joinedRooms(len(rooms.JoinedRooms))
 	}
 	return nil
-}
-
-// connect builds the client, logs in and sets up encryption.
-func (b *Bot) connect(ctx context.Context) error {
-	m := b.cfg.Matrix
-	userID := id.UserID(m.UserID)
-	cli, err := mautrix.NewClient(m.Homeserver, "", "")
-	if err != nil {
-		return fmt.Errorf("creating client: %w", err)
-	}
-	b.client = cli
-	cli.Log = b.log.With().Str("component", "matrix").Logger()
-	if b.transport != nil {
-		cli.Client.Transport = b.transport
-	}
-	cli.DefaultHTTPRetries = httpRetries
-	cli.DefaultHTTPBackoff = httpBackoff
-	b.syncer = newSyncer(b.log.With().Str("component", "sync").Logger(), b.obs)
-	b.syncer.FilterJSON = &mautrix.Filter{Room: &mautrix.RoomFilter{Timeline: &mautrix.FilterPart{Limit: syncTimelineLimit}}}
-	cli.Syncer = b.syncer
-
-	stateStore := sqlstatestore.NewSQLStateStore(b.db, dbutil.ZeroLogger(b.log.With().Str("db_section", "matrix_state").Logger()), false)
-	if err = stateStore.Upgrade(ctx); err != nil {
-		return fmt.Errorf("upgrading state store: %w", err)
-	}
-	cli.StateStore = stateStore
-
-	if m.AccessToken != "" {
-		cli.UserID, cli.AccessToken, cli.DeviceID = userID, m.AccessToken, id.DeviceID(m.DeviceID)
-		resp, err := cli.Whoami(ctx)
-		if err != nil {
-			return fmt.Errorf("checking access token: %w", err)
-		}
-		if resp.UserID != userID {
-			return fmt.Errorf("access token belongs to %s, not matrix.user_id %s", resp.UserID, userID)
-		}
-		if cli.DeviceID == "" {
-			cli.DeviceID = resp.DeviceID
-		}
-	}
-	login := &mautrix.ReqLogin{
-		Type:                     mautrix.AuthTypePassword,
-		Identifier:               mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: userID.String()},
-		Password:                 m.Password,
-		InitialDeviceDisplayName: m.DeviceName,
-		DeviceID:                 id.DeviceID(m.DeviceID),
-		StoreCredentials:         true,
-	}
-
-	if b.cfg.Encryption.Enabled {
-		b.crypto, err = cryptohelper.NewCryptoHelper(cli, []byte(b.cfg.Encryption.PickleKey), b.db)
-		if err != nil {
-			return fmt.Errorf("setting up encryption: %w", err)
-		}
-		if m.AccessToken == "" {
-			b.crypto.LoginAs = login
-		}
-		b.crypto.DecryptErrorCallback = b.onUndecryptable
-		if err = b.crypto.Init(ctx); err != nil {
-			return fmt.Errorf("setting up encryption: %w", err)
-		}
-		// A message that decrypts but has malformed content (a non-string
-		// body) is the sender's problem, not a key problem: hand it on, to
-		// be ignored as in a plain room, instead of a "could not decrypt".
-		b.crypto.Machine().IgnorePostDecryptionParseErrors = true
-		cli.Crypto = b.crypto
-		b.store = &deferredSyncStore{SyncStore: cli.Store}
-		if m.Password != "" {
-			b.crossSign(ctx)
-		}
-	} else {
-		if m.AccessToken == "" {
-			// Reuse the device of the previous run instead of piling up one
-			// device per restart.
-			stored, err := b.state.get(ctx, "device_id")
-			if err != nil {
-				return err
-			}
-			if stored != "" {
-				login.DeviceID = id.DeviceID(stored)
-			}
-			if _, err = cli.Login(ctx, login); err != nil {
-				return fmt.Errorf("logging in as %s: %w", userID, err)
-			}
-			if err = b.state.put(ctx, "device_id", cli.DeviceID.String()); err != nil {
-				return err
-			}
-		}
-		b.store = &deferredSyncStore{SyncStore: sqlSyncStore{b.state}}
-	}
-	cli.Store = b.store
-	b.syncer.store = b.store
-	return nil
-}
-
-// crossSign makes the bot's device cross-signed, once: it creates the
-// cross-signing keys when the account has none, then signs the device and
-// the master key. Failure is logged, not fatal: the bot works unverified.
-func (b *Bot) crossSign(ctx context.Context) {
-	log := b.log.With().Str("component", "cross_signing").Logger()
-	mach := b.crypto.Machine()
-	dev := b.client.DeviceID.String()
-	if done, err := b.state.get(ctx, "cross_signed_device"); err == nil && done == dev {
-		return
-	}
-	keys, err := mach.GetOwnCrossSigningPublicKeys(ctx)
-	if err != nil {
-		log.Warn().Err(err).Msg("Could not fetch cross-signing keys")
-		return
-	}
-	if keys == nil {
-		if _, _, err = mach.GenerateAndUploadCrossSigningKeysWithPassword(ctx, b.cfg.Matrix.Password, ""); err != nil {
-			log.Warn().Err(err).Msg("Could not create cross-signing keys")
-			return
-		}
-	} else if mach.CrossSigningKeys == nil {
-		// Keys exist but their private halves are elsewhere (another device
-		// made them): nothing this device can sign with.
-		log.Info().Msg("Account already has cross-signing keys made elsewhere; this device stays unverified")
-		_ = b.state.put(ctx, "cross_signed_device", dev)
-		return
-	}
-	if err = mach.SignOwnDevice(ctx, mach.OwnIdentity()); err != nil {
-		log.Warn().Err(err).Msg("Could not sign own device")
-		return
-	}
-	if err = mach.SignOwnMasterKey(ctx); err != nil {
-		log.Warn().Err(err).Msg("Could not sign own master key")
-		return
-	}
-	if err = b.state.put(ctx, "cross_signed_device", dev); err != nil {
-		log.Warn().Err(err).Msg("Could not record cross-signing")
-		return
-	}
-	log.Info().Msg("Device cross-signed")
-}
-
-// loadBotNames fills the names the bot answers to when addressed.
-func (b *Bot) loadBotNames(ctx context.Context) {
-	names := []string{b.client.UserID.Localpart(), b.client.UserID.String()}
-	if resp, err := b.client.GetOwnDisplayName(ctx); err == nil && resp.DisplayName != "" && resp.DisplayName != names[0] {
-		names = append(names, resp.DisplayName)
-	}
-	b.botNames = names
 }
 
 // syncLoop syncs until ctx is cancelled, starting again after any error
@@ -367,7 +241,7 @@ func (b *Bot) syncLoop(ctx context.Context) error {
 	}
 }
 
-// pruneDaily drops old answered-event IDs once a day.
+// pruneDaily drops old finished outbox rows once a day.
 func (b *Bot) pruneDaily(ctx context.Context) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
@@ -376,23 +250,11 @@ func (b *Bot) pruneDaily(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := b.answered.prune(ctx); err != nil {
-				b.log.Warn().Err(err).Msg("Pruning answered events failed")
+			if err := b.outbox.table.prune(ctx); err != nil {
+				b.log.Warn().Err(err).Msg("Pruning the outbox failed")
 			}
 		}
 	}
-}
-
-func (b *Bot) relogin(ctx context.Context) error {
-	_, err := b.client.Login(ctx, &mautrix.ReqLogin{
-		Type:                     mautrix.AuthTypePassword,
-		Identifier:               mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: b.client.UserID.String()},
-		Password:                 b.cfg.Matrix.Password,
-		DeviceID:                 b.client.DeviceID,
-		InitialDeviceDisplayName: b.cfg.Matrix.DeviceName,
-		StoreCredentials:         true,
-	})
-	return err
 }
 
 func (b *Bot) close() {
@@ -403,5 +265,8 @@ func (b *Bot) close() {
 		if err := b.db.Close(); err != nil {
 			b.log.Warn().Err(err).Msg("Closing database failed")
 		}
+	}
+	if b.lock != nil {
+		b.lock.release()
 	}
 }

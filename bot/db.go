@@ -6,8 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
-	"time"
+	"syscall"
 
 	"github.com/rs/zerolog"
 	"go.mau.fi/util/dbutil"
@@ -23,9 +24,12 @@ var upgradeTable = dbutil.BuildUpgradeTable().WithFSPath(upgrades, "upgrades").F
 
 // openDatabase opens the one database the bot shares with mautrix's state
 // and crypto stores, and brings the bot's own tables up to date.
-func openDatabase(ctx context.Context, cfg DatabaseConfig, log zerolog.Logger) (*dbutil.Database, error) {
+func openDatabase(ctx context.Context, cfg DatabaseConfig, log zerolog.Logger) (*dbutil.Database, *dbLock, error) {
 	dcfg := dbutil.Config{PoolConfig: dbutil.PoolConfig{Type: "postgres", URI: cfg.URI, MaxOpenConns: 10, MaxIdleConns: 2}}
 	if cfg.Type == "sqlite3" {
+		if err := createPrivate(sqlitePath(cfg.URI)); err != nil {
+			return nil, nil, err
+		}
 		uri := cfg.URI
 		if !strings.HasPrefix(uri, "file:") {
 			// immediate transactions avoid SQLITE_BUSY on lock upgrades
@@ -35,110 +39,110 @@ func openDatabase(ctx context.Context, cfg DatabaseConfig, log zerolog.Logger) (
 	}
 	db, err := dbutil.NewFromConfig("guidebot", dcfg, dbutil.ZeroLogger(log.With().Str("db_section", "main").Logger()))
 	if err != nil {
-		return nil, fmt.Errorf("opening %s database: %w", cfg.Type, err)
+		// The driver's message can quote the URI, password included.
+		return nil, nil, fmt.Errorf("opening the %s database failed (check database.uri)", cfg.Type)
+	}
+	// Lock before the upgrade: two bots must not both upgrade the schema.
+	lock, err := lockDatabase(ctx, db, cfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
 	}
 	child := db.Child("guidebot_version", upgradeTable, dbutil.ZeroLogger(log.With().Str("db_section", "guidebot").Logger()))
 	if err = child.Upgrade(ctx); err != nil {
+		lock.release()
 		_ = db.Close()
-		return nil, fmt.Errorf("upgrading database: %w", err)
+		return nil, nil, fmt.Errorf("upgrading database: %w", err)
 	}
-	return db, nil
+	return db, lock, nil
 }
 
-// stateTable is bot_state: a tiny key/value table.
-type stateTable struct{ db *dbutil.Database }
 
-const (
-	getStateQuery = `SELECT value FROM bot_state WHERE key=$1`
-	putStateQuery = `
-		INSERT INTO bot_state (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value=excluded.value
-	`
-)
-
-func (t stateTable) get(ctx context.Context, key string) (string, error) {
-	var v string
-	err := t.db.QueryRow(ctx, getStateQuery, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	} else if err != nil {
-		return "", fmt.Errorf("reading %s: %w", key, err)
+// sqlitePath is the file a SQLite URI names.
+func sqlitePath(uri string) string {
+	p := strings.TrimPrefix(uri, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
 	}
-	return v, nil
+	return p
 }
 
-func (t stateTable) put(ctx context.Context, key, value string) error {
-	if _, err := t.db.Exec(ctx, putStateQuery, key, value); err != nil {
-		return fmt.Errorf("storing %s: %w", key, err)
+// createPrivate makes sure the SQLite database and its -wal and -shm files
+// are readable by the bot's user only: they hold the encryption keys.
+// SQLite gives the -wal and -shm files the database file's mode.
+func createPrivate(path string) error {
+	if path == "" || path == ":memory:" {
+		return nil
 	}
-	return nil
-}
-
-// answeredTable is answered_event: the IDs of commands already answered.
-type answeredTable struct{ db *dbutil.Database }
-
-const (
-	hasAnsweredQuery     = `SELECT EXISTS(SELECT 1 FROM answered_event WHERE event_id=$1)`
-	claimAnsweredQuery   = `INSERT INTO answered_event (event_id, answered_at, sent) VALUES ($1, $2, false) ON CONFLICT (event_id) DO NOTHING`
-	sentAnsweredQuery    = `SELECT sent FROM answered_event WHERE event_id=$1`
-	markSentQuery        = `UPDATE answered_event SET sent=true WHERE event_id=$1`
-	unclaimAnsweredQuery = `DELETE FROM answered_event WHERE event_id=$1`
-	pruneAnsweredQuery   = `DELETE FROM answered_event WHERE answered_at < $1`
-)
-
-// answeredKeep is how long answered IDs are kept: far longer than any
-// batch can be fetched twice.
-const answeredKeep = 14 * 24 * time.Hour
-
-// has reports whether eventID was answered.
-func (t answeredTable) has(ctx context.Context, eventID string) (bool, error) {
-	var done bool
-	if err := t.db.QueryRow(ctx, hasAnsweredQuery, eventID).Scan(&done); err != nil {
-		return false, fmt.Errorf("checking answered event: %w", err)
-	}
-	return done, nil
-}
-
-// claim records eventID as answered and reports whether it was new.
-func (t answeredTable) claim(ctx context.Context, eventID string) (bool, error) {
-	res, err := t.db.Exec(ctx, claimAnsweredQuery, eventID, time.Now().UnixMilli())
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return false, fmt.Errorf("claiming event: %w", err)
+		return fmt.Errorf("opening the database file: %w", err)
 	}
-	n, err := res.RowsAffected()
+	_ = f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("making %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// dbLock keeps a second bot from running on the same database: two would
+// answer every command twice and fight over the encryption keys.
+type dbLock struct {
+	file *os.File  // SQLite: an exclusive lock on a file beside the database
+	conn *sql.Conn // PostgreSQL: the session holding an advisory lock
+}
+
+// lockKey is the PostgreSQL advisory lock's key ("guidebot" in ASCII).
+const lockKey = 0x6775696465626f74
+
+var errLocked = errors.New("another guidebot is already running on this database; stop it first")
+
+func lockDatabase(ctx context.Context, db *dbutil.Database, cfg DatabaseConfig) (*dbLock, error) {
+	if cfg.Type == "sqlite3" {
+		path := sqlitePath(cfg.URI)
+		if path == "" || path == ":memory:" {
+			return &dbLock{}, nil
+		}
+		f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("opening the database lock file: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			_ = f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, errLocked
+			}
+			return nil, fmt.Errorf("locking the database: %w", err)
+		}
+		return &dbLock{file: f}, nil
+	}
+	conn, err := db.RawDB.Conn(ctx)
 	if err != nil {
-		return false, fmt.Errorf("claiming event: %w", err)
+		return nil, fmt.Errorf("locking the database: %w", err)
 	}
-	return n == 1, nil
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockKey)).Scan(&got); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("locking the database: %w", err)
+	}
+	if !got {
+		_ = conn.Close()
+		return nil, errLocked
+	}
+	return &dbLock{conn: conn}, nil
 }
 
-// unclaim forgets eventID after its answer could not be sent, so that the
-// retried batch answers it.
-func (t answeredTable) unclaim(ctx context.Context, eventID string) error {
-	if _, err := t.db.Exec(ctx, unclaimAnsweredQuery, eventID); err != nil {
-		return fmt.Errorf("unclaiming event: %w", err)
+func (l *dbLock) release() {
+	if l.file != nil {
+		_ = syscall.Flock(int(l.file.Fd()), syscall.LOCK_UN)
+		_ = l.file.Close()
 	}
-	return nil
-}
-
-func (t answeredTable) prune(ctx context.Context) error {
-	if _, err := t.db.Exec(ctx, pruneAnsweredQuery, time.Now().Add(-answeredKeep).UnixMilli()); err != nil {
-		return fmt.Errorf("pruning answered events: %w", err)
+	if l.conn != nil {
+		_, _ = l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", int64(lockKey))
+		_ = l.conn.Close()
 	}
-	return nil
-}
-
-func (t answeredTable) isSent(ctx context.Context, eventID string) (bool, error) {
-	var sent bool
-	if err := t.db.QueryRow(ctx, sentAnsweredQuery, eventID).Scan(&sent); err != nil {
-		return false, fmt.Errorf("checking answered event: %w", err)
-	}
-	return sent, nil
-}
-
-func (t answeredTable) markSent(ctx context.Context, eventID string) error {
-	if _, err := t.db.Exec(ctx, markSentQuery, eventID); err != nil {
-		return fmt.Errorf("marking event sent: %w", err)
-	}
-	return nil
 }

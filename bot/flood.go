@@ -15,6 +15,19 @@ const (
 
 	// undecryptableEvery bounds the "could not decrypt" notices per room.
 	undecryptableEvery = time.Hour
+
+	// A sender may have keyWaitMax messages per keyWaitWindow waiting for
+	// a room key the bot lacks (see gateEncrypted).
+	keyWaitMax    = 10
+	keyWaitWindow = time.Minute
+
+	// maxPendingPerRoom caps the commands waiting in one room's queue.
+	maxPendingPerRoom = 50
+
+	// maxTrackedUsers caps the limiter's map: past it, idle users are
+	// swept, and if all are active, a new user is refused until some go
+	// idle, so a crowd of fresh accounts cannot grow it without bound.
+	maxTrackedUsers = 100_000
 )
 
 // floodLimiter is a per-user sliding window.

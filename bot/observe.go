@@ -67,3 +67,27 @@ func (o observer) announcement(ok bool) {
 		o.m.Announcements.WithLabelValues(outcome).Inc()
 	}
 }
+
+func (o observer) healthCheck(check func() (bool, string)) {
+	if o.h != nil {
+		o.h.AddCheck(check)
+	}
+}
+
+func (o observer) outboxQueued(d int) {
+	if o.m != nil {
+		o.m.OutboxQueued.Add(float64(d))
+	}
+}
+
+func (o observer) outboxDropped() {
+	if o.m != nil {
+		o.m.OutboxDropped.Inc()
+	}
+}
+
+func (o observer) outboxFailed(kind string) {
+	if o.m != nil {
+		o.m.OutboxFailed.WithLabelValues(kind).Inc()
+	}
+}

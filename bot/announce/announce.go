@@ -19,8 +19,6 @@ package announce
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -65,10 +63,11 @@ type Room struct {
 	Lang content.Lang
 }
 
-// Sender sends one notice to a room. txnID must be passed to the homeserver
-// as the transaction id, unchanged: it is what makes a retried send a no-op.
+// Sender sends one notice to a room. key is the same for every try of one
+// announcement: the sender derives the transaction ID from it, which is
+// what makes a retried send a no-op.
 type Sender interface {
-	SendAnnouncement(ctx context.Context, roomID, txnID string, reply commands.Reply) error
+	SendAnnouncement(ctx context.Context, roomID, key string, reply commands.Reply) error
 }
 
 // Announcer sends the pending entries to every subscribed room.
@@ -147,7 +146,7 @@ func (a *Announcer) room(ctx context.Context, set *content.Set, room Room) (sent
 			}
 		}
 		reply := commands.RenderAnnouncement(set, entries, room.Lang)
-		if err := a.Sender.SendAnnouncement(ctx, room.ID, txnID(room.ID, p.LastID, newest.ID), reply); err != nil {
+		if err := a.Sender.SendAnnouncement(ctx, room.ID, sendKey(room.ID, p.LastID, newest.ID), reply); err != nil {
 			return sent, err
 		}
 		if err := a.Store.advance(ctx, room.ID, newest); err != nil {
@@ -160,9 +159,8 @@ func (a *Announcer) room(ctx context.Context, set *content.Set, room Room) (sent
 	return sent, nil
 }
 
-// txnID is stable for one room and one range of entries, so a retry after a
-// crash is the same request to the homeserver.
-func txnID(roomID, from, to string) string {
-	h := sha256.Sum256([]byte(roomID + "\x00" + from + "\x00" + to))
-	return "guidebot-announce-" + hex.EncodeToString(h[:12])
+// sendKey is stable for one room and one range of entries, so a retry after
+// a crash is the same request to the homeserver.
+func sendKey(roomID, from, to string) string {
+	return roomID + "\x00" + from + "\x00" + to
 }

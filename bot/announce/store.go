@@ -35,6 +35,10 @@ const (
 		ON CONFLICT (room_id) DO UPDATE SET last_id=excluded.last_id, last_date=excluded.last_date, pending_id=''`
 	setPendingQuery = `UPDATE announcement_progress SET pending_id=$2 WHERE room_id=$1`
 	advanceQuery    = `UPDATE announcement_progress SET last_id=$2, last_date=$3, pending_id='' WHERE room_id=$1`
+	copyQuery       = `
+		INSERT INTO announcement_progress (room_id, last_id, last_date, pending_id)
+		SELECT $2, last_id, last_date, '' FROM announcement_progress WHERE room_id=$1
+		ON CONFLICT (room_id) DO NOTHING`
 )
 
 // Store keeps announcement progress in the bot's database, in a table of
@@ -79,6 +83,15 @@ func (s *Store) Start(ctx context.Context, roomID string, set *content.Set) erro
 	}
 	if _, err := s.db.Exec(ctx, startQuery, roomID, id, date); err != nil {
 		return fmt.Errorf("start announcements: %w", err)
+	}
+	return nil
+}
+
+// Copy gives room to the progress of room from (a room upgraded to a new
+// one), unless to has progress of its own already.
+func (s *Store) Copy(ctx context.Context, from, to string) error {
+	if _, err := s.db.Exec(ctx, copyQuery, from, to); err != nil {
+		return fmt.Errorf("copy announcement progress: %w", err)
 	}
 	return nil
 }

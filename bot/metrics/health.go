@@ -17,6 +17,15 @@ type Health struct {
 	// Stale is how long without a successful sync counts as unhealthy. A
 	// long poll returns at least every 30 s, so twice that is generous.
 	Stale time.Duration
+	// checks are further verdicts (the outbox's), asked after the sync's.
+	checks []func() (bool, string)
+}
+
+// AddCheck adds a verdict to Status: healthy only when check says so too.
+func (h *Health) AddCheck(check func() (ok bool, reason string)) {
+	h.mu.Lock()
+	h.checks = append(h.checks, check)
+	h.mu.Unlock()
 }
 
 // NewHealth returns a Health that is unhealthy until the first successful sync.
@@ -54,6 +63,11 @@ func (h *Health) Status() (ok bool, reason string) {
 		return false, "sync failing: " + h.lastErr
 	case h.now().Sub(h.lastOK) > h.Stale:
 		return false, "no successful sync since " + h.lastOK.UTC().Format(time.RFC3339)
+	}
+	for _, check := range h.checks {
+		if ok, reason := check(); !ok {
+			return false, reason
+		}
 	}
 	return true, "ok"
 }

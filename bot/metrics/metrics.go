@@ -29,6 +29,9 @@ type Metrics struct {
 	Messages        *prometheus.CounterVec // by encrypted=true|false
 	DecryptFailures prometheus.Counter
 	Announcements   *prometheus.CounterVec // by outcome=sent|failed
+	OutboxQueued    prometheus.Gauge       // jobs waiting in the rooms' queues
+	OutboxDropped   prometheus.Counter     // commands dropped: their room's queue was full
+	OutboxFailed    *prometheus.CounterVec // jobs given up on, by kind
 }
 
 // New creates and registers the metrics.
@@ -65,9 +68,21 @@ func New() *Metrics {
 			Name: "guidebot_announcements_total",
 			Help: "Update announcements, by outcome (sent or failed).",
 		}, []string{"outcome"}),
+		OutboxQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "guidebot_outbox_queued",
+			Help: "Jobs (answers, edits, notices, joins...) waiting in the rooms' queues.",
+		}),
+		OutboxDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "guidebot_outbox_dropped_total",
+			Help: "Commands dropped because their room already had too many waiting.",
+		}),
+		OutboxFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_outbox_failed_total",
+			Help: "Jobs given up on after a permanent error or their retry budget, by kind.",
+		}, []string{"kind"}),
 	}
 	m.Registry.MustRegister(m.Commands, m.CommandLatency, m.SyncErrors, m.JoinedRooms,
-		m.Messages, m.DecryptFailures, m.Announcements)
+		m.Messages, m.DecryptFailures, m.Announcements, m.OutboxQueued, m.OutboxDropped, m.OutboxFailed)
 	return m
 }
 

@@ -1,4 +1,4 @@
--- v0 -> v1: Latest revision
+-- v0 -> v2: Latest revision
 
 -- One row per (room, setting) that differs from the configured default.
 CREATE TABLE room_settings (
@@ -15,12 +15,19 @@ CREATE TABLE bot_state (
     value TEXT NOT NULL
 );
 
--- Commands already answered, so that a sync batch fetched again after a
--- crash or a failed send is never answered twice. Only IDs, no content.
-CREATE TABLE answered_event (
-    event_id    TEXT PRIMARY KEY,
-    answered_at BIGINT NOT NULL,
-    -- false from the claim until the homeserver accepted the answer: a
-    -- row still false after a crash means "look in the room, then resend"
-    sent        BOOLEAN NOT NULL
+-- The outbox: one row per event that asked the bot to do something (answer
+-- a command, edit or redact an answer, join, leave...). A row is written
+-- before the sync token that delivered its event is saved, and marked done
+-- once the work is accepted by the homeserver. Only IDs, no message text.
+CREATE TABLE outbox (
+    event_id   TEXT PRIMARY KEY,
+    room_id    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    target     TEXT NOT NULL DEFAULT '',
+    state      TEXT NOT NULL,
+    answer_id  TEXT NOT NULL DEFAULT '',
+    seq        BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
 );
+CREATE INDEX outbox_state_idx ON outbox (state);
+CREATE INDEX outbox_target_idx ON outbox (target);
