@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/guidebot/guidebot/content/yamlfile"
 )
 
 func TestBuiltinLoads(t *testing.T) {
@@ -270,6 +272,12 @@ func TestBuiltinNetworks(t *testing.T) {
 	}
 }
 
+var (
+	textType = reflect.TypeFor[Text]()
+	dateType = reflect.TypeFor[Date]()
+	urlType  = reflect.TypeFor[URL]()
+)
+
 // TestBuiltinTexts walks every value of the data set: each text has both
 // languages and is translated, each URL is https.
 func TestBuiltinTexts(t *testing.T) {
@@ -322,7 +330,7 @@ func TestBuiltinTexts(t *testing.T) {
 				if strings.HasSuffix(path, ".Docs") && u == "" {
 					return
 				}
-				if checkURL(u) != "" || !strings.HasPrefix(u, "https://") {
+				if yamlfile.CheckURL(u) != "" || !strings.HasPrefix(u, "https://") {
 					t.Errorf("%s: %q is not an https URL", path, u)
 				}
 			}

@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bytes"
 	"cmp"
 	"embed"
 	"errors"
@@ -10,14 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
-	"gopkg.in/yaml.v3"
+	"github.com/guidebot/guidebot/content/yamlfile"
 )
 
 // The files of a content directory.
@@ -31,48 +28,6 @@ const (
 // maxFileSize bounds what one file may hold; the real files are a few KiB,
 // and an operator's directory should not be able to exhaust memory.
 const maxFileSize = 1 << 20
-
-// Problem is one thing wrong with a content directory, at a position.
-type Problem struct {
-	Pos Pos
-	Msg string
-}
-
-// String formats the position as file:line:col, or just file when the
-// problem is with the file as a whole.
-func (p Pos) String() string {
-	if p.Line == 0 {
-		return p.File
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
-}
-
-// String formats the problem as file:line:col: message, the form editors
-// and CI logs turn into links.
-func (p Problem) String() string { return p.Pos.String() + ": " + p.Msg }
-
-// Problems is every problem found while loading, sorted by file and line.
-// It is the error Load returns.
-type Problems []Problem
-
-// Error prints one problem per line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (ps Problems) sort() {
-	slices.SortStableFunc(ps, func(a, b Problem) int {
-		return cmp.Or(
-			strings.Compare(a.Pos.File, b.Pos.File),
-			cmp.Compare(a.Pos.Line, b.Pos.Line),
-			cmp.Compare(a.Pos.Column, b.Pos.Column),
-		)
-	})
-}
 
 //go:embed data
 var embedded embed.FS
@@ -106,9 +61,9 @@ func loadEmbedded() (*Set, error) {
 // LoadDir loads and validates the content directory dir.
 func LoadDir(dir string) (*Set, error) {
 	if st, err := os.Stat(dir); err != nil {
-		return nil, Problems{{Pos: Pos{File: dir}, Msg: "cannot read the content directory: " + errText(err)}}
+		return nil, Problems{Pos{File: dir}.Problemf("cannot read the content directory: %s", errText(err))}
 	} else if !st.IsDir() {
-		return nil, Problems{{Pos: Pos{File: dir}, Msg: "not a directory"}}
+		return nil, Problems{Pos{File: dir}.Problemf("not a directory")}
 	}
 	return Load(os.DirFS(dir))
 }
@@ -132,14 +87,14 @@ func Load(fsys fs.FS) (set *Set, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			set = nil
-			l.probs = append(l.probs, Problem{Pos: Pos{File: l.current}, Msg: fmt.Sprintf("internal error while loading: %v", r)})
-			l.probs.sort()
+			l.probs = append(l.probs, Pos{File: l.current}.Problemf("internal error while loading: %v", r))
+			l.probs.Sort()
 			err = l.probs
 		}
 	}()
 	set = l.load()
 	if len(l.probs) > 0 {
-		l.probs.sort()
+		l.probs.Sort()
 		return nil, l.probs
 	}
 	set.index()
@@ -153,12 +108,12 @@ type loader struct {
 }
 
 func (l *loader) add(p Pos, format string, args ...any) {
-	l.probs = append(l.probs, Problem{Pos: p, Msg: fmt.Sprintf(format, args...)})
+	l.probs = append(l.probs, p.Problemf(format, args...))
 }
 
 // file is one decoded YAML file and where its values are.
 type file struct {
-	*decoder
+	*yamlfile.Doc
 	name string
 }
 
@@ -185,50 +140,12 @@ func (l *loader) read(name string, v any) *file {
 		l.add(Pos{File: name}, "file larger than %d bytes", maxFileSize)
 		return nil
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			l.add(Pos{File: name, Line: 1, Column: 1}, "empty file")
-		} else {
-			l.add(yamlErrPos(name, err), "%s", yamlErrMsg(err))
-		}
+	doc, probs := yamlfile.DecodeDoc(name, data, v)
+	l.probs = append(l.probs, probs...)
+	if doc == nil {
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		p := Pos{File: name, Line: 1, Column: 1}
-		if err == nil {
-			p.Line, p.Column = extra.Line, extra.Column
-		}
-		l.add(p, "only one YAML document is allowed per file")
-		return nil
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	d := newDecoder(name, &l.probs)
-	d.decode(root, reflect.ValueOf(v).Elem(), "", d.pos(root))
-	return &file{decoder: d, name: name}
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// yamlErrPos finds the line in a yaml.v3 syntax error; the parser gives no
-// column, so the problem points at the start of the line.
-func yamlErrPos(name string, err error) Pos {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		if n, e := strconv.Atoi(m[1]); e == nil {
-			return Pos{File: name, Line: n, Column: 1}
-		}
-	}
-	return Pos{File: name, Line: 1, Column: 1}
-}
-
-func yamlErrMsg(err error) string {
-	s := yamlLine.ReplaceAllString(err.Error(), "")
-	return "invalid YAML: " + strings.TrimPrefix(s, "yaml: ")
+	return &file{Doc: doc, name: name}
 }
 
 // The top-level shapes of the list files: a mapping with one key leaves room
@@ -295,7 +212,7 @@ func (l *loader) load() *Set {
 			}
 		}
 	}
-	if err == nil && len(ms) == 0 && !slices.ContainsFunc(l.probs, func(p Problem) bool { return strings.HasPrefix(p.Pos.File, messengersDir+"/") }) {
+	if err == nil && len(ms) == 0 && !slices.ContainsFunc(l.probs, func(p Problem) bool { return strings.HasPrefix(p.File, messengersDir+"/") }) {
 		l.add(Pos{File: messengersDir}, "no messenger files")
 	}
 	l.current = ""
@@ -314,8 +231,8 @@ func (l *loader) load() *Set {
 	}
 	// Only check references against lists that were read whole; a broken
 	// networks.yaml would otherwise make every reference look dangling.
-	netsOK := nf != nil && nf.decoded("networks")
-	critOK := cf != nil && cf.decoded("minimum") && cf.decoded("best_case")
+	netsOK := nf != nil && nf.Decoded("networks")
+	critOK := cf != nil && cf.Decoded("minimum") && cf.Decoded("best_case")
 	names := map[string]nameOwner{}
 	msgIDs := map[string]bool{}
 	for _, mf := range ms {
@@ -342,7 +259,7 @@ func (l *loader) checkID(f *file, p, id string) bool {
 		return false // already reported as missing
 	}
 	if !idRE.MatchString(id) {
-		l.add(f.valAt(p), "%s: %q is not a valid id (lower-case letters, digits and dashes)", p, truncate(id, 40))
+		l.add(f.ValueAt(p), "%s: %q is not a valid id (lower-case letters, digits and dashes)", p, truncate(id, 40))
 		return false
 	}
 	return true
@@ -359,7 +276,7 @@ func known(m map[string]bool) string {
 
 func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool) {
 	if nets != nil && len(nets) == 0 {
-		l.add(f.at("networks"), "networks: needs at least one network type")
+		l.add(f.At("networks"), "networks: needs at least one network type")
 	}
 	names := map[string]string{} // folded name → id that has it
 	for i, n := range nets {
@@ -369,15 +286,15 @@ func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool
 		p := fmt.Sprintf("networks[%d]", i)
 		if l.checkID(f, p+".id", n.ID) {
 			if ids[n.ID] {
-				l.add(f.valAt(p+".id"), "%s.id: duplicate network type id %q", p, n.ID)
+				l.add(f.ValueAt(p+".id"), "%s.id: duplicate network type id %q", p, n.ID)
 			}
 			ids[n.ID] = true
 		}
 		if n.Advantages != nil && len(n.Advantages) == 0 {
-			l.add(f.at(p+".advantages"), "%s.advantages: needs at least one entry", p)
+			l.add(f.At(p+".advantages"), "%s.advantages: needs at least one entry", p)
 		}
 		if n.Disadvantages != nil && len(n.Disadvantages) == 0 {
-			l.add(f.at(p+".disadvantages"), "%s.disadvantages: needs at least one entry", p)
+			l.add(f.At(p+".disadvantages"), "%s.disadvantages: needs at least one entry", p)
 		}
 		// The networks command resolves names the way messengers are
 		// resolved, so no two types may share one.
@@ -387,7 +304,7 @@ func (l *loader) checkNetworks(f *file, nets []*NetworkType, ids map[string]bool
 				return
 			}
 			if other, ok := names[k]; ok && other != n.ID {
-				l.add(f.valAt(where), "%s: %q is already a name of network type %q", where, truncate(name, 40), other)
+				l.add(f.ValueAt(where), "%s: %q is already a name of network type %q", where, truncate(name, 40), other)
 				return
 			}
 			names[k] = n.ID
@@ -407,7 +324,7 @@ func (l *loader) checkCriteria(f *file, c *Criteria, ids map[string]bool) {
 		cs  []Criterion
 	}{{"minimum", c.Minimum}, {"best_case", c.BestCase}} {
 		if list.cs != nil && len(list.cs) == 0 {
-			l.add(f.at(list.key), "%s: needs at least one criterion", list.key)
+			l.add(f.At(list.key), "%s: needs at least one criterion", list.key)
 		}
 		for i, cr := range list.cs {
 			p := fmt.Sprintf("%s[%d].id", list.key, i)
@@ -415,7 +332,7 @@ func (l *loader) checkCriteria(f *file, c *Criteria, ids map[string]bool) {
 				continue
 			}
 			if ids[cr.ID] {
-				l.add(f.valAt(p), "%s: duplicate criterion id %q", p, cr.ID)
+				l.add(f.ValueAt(p), "%s: duplicate criterion id %q", p, cr.ID)
 			}
 			ids[cr.ID] = true
 		}
@@ -432,7 +349,7 @@ type nameOwner struct {
 func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, netsOK bool, crit Criteria, critOK bool, names map[string]nameOwner) {
 	base := strings.TrimSuffix(path.Base(f.name), ".yaml")
 	if l.checkID(f, "id", m.ID) && m.ID != base {
-		l.add(f.valAt("id"), "id: %q does not match the file name (want %s.yaml or id %q)", m.ID, m.ID, base)
+		l.add(f.ValueAt("id"), "id: %q does not match the file name (want %s.yaml or id %q)", m.ID, m.ID, base)
 	}
 
 	// Names: the id, the display name and every alias resolve to this
@@ -443,20 +360,20 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		k := Fold(name)
 		if k == "" {
 			if name != "" {
-				l.add(f.valAt(where), "%s: %q has no letters or digits", where, truncate(name, 40))
+				l.add(f.ValueAt(where), "%s: %q has no letters or digits", where, truncate(name, 40))
 			}
 			return
 		}
 		if o, ok := names[k]; ok && o.id != m.ID {
-			l.add(f.valAt(where), "%s: %q is already a name of %s (%s)", where, truncate(name, 40), o.id, o.pos)
+			l.add(f.ValueAt(where), "%s: %q is already a name of %s (%s)", where, truncate(name, 40), o.id, o.pos)
 			return
 		}
 		if alias && own[k] && !(k == Fold(m.ID) || k == Fold(m.Name)) {
-			l.add(f.valAt(where), "%s: duplicate alias %q", where, truncate(name, 40))
+			l.add(f.ValueAt(where), "%s: duplicate alias %q", where, truncate(name, 40))
 			return
 		}
 		own[k] = true
-		names[k] = nameOwner{m.ID, f.valAt(where)}
+		names[k] = nameOwner{m.ID, f.ValueAt(where)}
 	}
 	claim("id", m.ID, false)
 	claim("name", m.Name, false)
@@ -466,20 +383,20 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 
 	// History: oldest first, ending where the messenger stands now.
 	if m.StatusHistory != nil && len(m.StatusHistory) == 0 {
-		l.add(f.at("status_history"), "status_history: needs at least one entry")
+		l.add(f.At("status_history"), "status_history: needs at least one entry")
 	}
 	for i := 1; i < len(m.StatusHistory); i++ {
 		prev, cur := m.StatusHistory[i-1].Date, m.StatusHistory[i].Date
 		if !prev.IsZero() && !cur.IsZero() && cur.Before(prev.Time) {
 			p := fmt.Sprintf("status_history[%d].date", i)
-			l.add(f.valAt(p), "%s: %s is before the previous entry (%s); list the history oldest first", p, cur, prev)
+			l.add(f.ValueAt(p), "%s: %s is before the previous entry (%s); list the history oldest first", p, cur, prev)
 		}
 	}
 	if n := len(m.StatusHistory); n > 0 {
 		last := m.StatusHistory[n-1].Status
 		if last != "" && m.Status != "" && last != m.Status {
 			p := fmt.Sprintf("status_history[%d].status", n-1)
-			l.add(f.valAt(p), "%s: the last entry is %q but status is %q", p, last, m.Status)
+			l.add(f.ValueAt(p), "%s: the last entry is %q but status is %q", p, last, m.Status)
 		}
 	}
 
@@ -490,29 +407,29 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		switch {
 		case t == "":
 		case seenNet[t]:
-			l.add(f.valAt(p), "%s: duplicate network type %q", p, t)
+			l.add(f.ValueAt(p), "%s: duplicate network type %q", p, t)
 		case netsOK && !netIDs[t]:
-			l.add(f.valAt(p), "%s: unknown network type %q (known: %s)", p, truncate(t, 40), known(netIDs))
+			l.add(f.ValueAt(p), "%s: unknown network type %q (known: %s)", p, truncate(t, 40), known(netIDs))
 		}
 		seenNet[t] = true
 	}
 
 	if m.Platforms.List != nil && len(m.Platforms.List) == 0 {
-		l.add(f.at("platforms.list"), "platforms.list: needs at least one platform")
+		l.add(f.At("platforms.list"), "platforms.list: needs at least one platform")
 	}
 	seenPlat := map[Platform]bool{}
 	for i, p := range m.Platforms.List {
 		if p != "" && seenPlat[p] {
 			where := fmt.Sprintf("platforms.list[%d]", i)
-			l.add(f.valAt(where), "%s: duplicate platform %q", where, p)
+			l.add(f.ValueAt(where), "%s: duplicate platform %q", where, p)
 		}
 		seenPlat[p] = true
 	}
 
 	for i, a := range m.Audits {
 		p := fmt.Sprintf("audits[%d].year", i)
-		if f.decoded(p) && (a.Year < 1990 || a.Year > 2100) {
-			l.add(f.valAt(p), "%s: %d is not a plausible year", p, a.Year)
+		if f.Decoded(p) && (a.Year < 1990 || a.Year > 2100) {
+			l.add(f.ValueAt(p), "%s: %d is not a plausible year", p, a.Year)
 		}
 	}
 
@@ -526,12 +443,12 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		{"open_source_server", m.OpenSourceServer}, {"offline", m.Offline}, {"tor", m.Tor},
 	} {
 		if fc.fact.Value == Partial && fc.fact.Note == nil {
-			l.add(f.at(fc.path), "%s: a partial value needs a note saying what is missing", fc.path)
+			l.add(f.At(fc.path), "%s: a partial value needs a note saying what is missing", fc.path)
 		}
 	}
 
 	// Criteria: a result for every criterion, and only for criteria.
-	if f.decoded("criteria") && critOK {
+	if f.Decoded("criteria") && critOK {
 		all := append(slices.Clone(crit.Minimum), crit.BestCase...)
 		ids := map[string]bool{}
 		for _, c := range all {
@@ -541,23 +458,23 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		for k := range m.Criteria {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(f.at("criteria."+a).Line, f.at("criteria."+b).Line) })
+		slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(f.At("criteria."+a).Line, f.At("criteria."+b).Line) })
 		for _, k := range keys {
 			if !ids[k] {
-				l.add(f.at("criteria."+k), "criteria: unknown criterion %q (known: %s)", truncate(k, 40), known(ids))
+				l.add(f.At("criteria."+k), "criteria: unknown criterion %q (known: %s)", truncate(k, 40), known(ids))
 			}
 		}
 		for _, c := range all {
 			r, ok := m.Criteria[c.ID]
 			if !ok {
 				if c.ID != "" {
-					l.add(f.at("criteria"), "criteria: no result for criterion %q", c.ID)
+					l.add(f.At("criteria"), "criteria: no result for criterion %q", c.ID)
 				}
 				continue
 			}
 			if (r.Value == Partial || r.Value == No) && r.Note == nil {
 				p := "criteria." + c.ID
-				l.add(f.at(p), "%s: a %s result needs a note saying why", p, r.Value)
+				l.add(f.At(p), "%s: a %s result needs a note saying why", p, r.Value)
 			}
 		}
 	}
@@ -565,7 +482,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 
 func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, msgsOK bool) {
 	if chs != nil && len(chs) == 0 {
-		l.add(f.at("changes"), "changes: needs at least one entry")
+		l.add(f.At("changes"), "changes: needs at least one entry")
 	}
 	ids := map[string]bool{}
 	for i, c := range chs {
@@ -575,13 +492,13 @@ func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, ms
 		p := fmt.Sprintf("changes[%d]", i)
 		if l.checkID(f, p+".id", c.ID) {
 			if ids[c.ID] {
-				l.add(f.valAt(p+".id"), "%s.id: duplicate change id %q", p, c.ID)
+				l.add(f.ValueAt(p+".id"), "%s.id: duplicate change id %q", p, c.ID)
 			}
 			ids[c.ID] = true
 			// The id names the entry forever; starting it with the date
 			// keeps ids unique and sortable by eye.
 			if !c.Date.IsZero() && !strings.HasPrefix(c.ID, c.Date.String()+"-") {
-				l.add(f.valAt(p+".id"), "%s.id: %q must start with the entry's date (%s-)", p, c.ID, c.Date)
+				l.add(f.ValueAt(p+".id"), "%s.id: %q must start with the entry's date (%s-)", p, c.ID, c.Date)
 			}
 		}
 		seen := map[string]bool{}
@@ -590,9 +507,9 @@ func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, ms
 			switch {
 			case id == "":
 			case seen[id]:
-				l.add(f.valAt(mp), "%s: duplicate messenger %q", mp, id)
+				l.add(f.ValueAt(mp), "%s: duplicate messenger %q", mp, id)
 			case msgsOK && !msgIDs[id]:
-				l.add(f.valAt(mp), "%s: unknown messenger %q (known: %s)", mp, truncate(id, 40), known(msgIDs))
+				l.add(f.ValueAt(mp), "%s: unknown messenger %q (known: %s)", mp, truncate(id, 40), known(msgIDs))
 			}
 			seen[id] = true
 		}

@@ -72,13 +72,13 @@ func TestLoadFixture(t *testing.T) {
 	if a == nil {
 		t.Fatal("no alpha")
 	}
-	if a.Pos != (Pos{"messengers/alpha.yaml", 1, 1}) {
+	if a.Pos != (Pos{File: "messengers/alpha.yaml", Line: 1, Column: 1}) {
 		t.Errorf("alpha.Pos = %v", a.Pos)
 	}
-	if a.Summary.Pos != (Pos{"messengers/alpha.yaml", 12, 3}) {
+	if a.Summary.Pos != (Pos{File: "messengers/alpha.yaml", Line: 12, Column: 3}) {
 		t.Errorf("alpha.Summary.Pos = %v", a.Summary.Pos)
 	}
-	if a.Reviewed.Pos != (Pos{"messengers/alpha.yaml", 4, 11}) || a.Reviewed.String() != "2026-11-25" {
+	if a.Reviewed.Pos != (Pos{File: "messengers/alpha.yaml", Line: 4, Column: 11}) || a.Reviewed.String() != "2026-11-25" {
 		t.Errorf("alpha.Reviewed = %v at %v", a.Reviewed, a.Reviewed.Pos)
 	}
 	if a.Tor.Note == nil || a.Tor.Note.FR != "En option." {
@@ -331,12 +331,12 @@ func TestLoadDir(t *testing.T) {
 
 func TestProblemsSorted(t *testing.T) {
 	ps := Problems{
-		{Pos{"b.yaml", 2, 1}, "four"},
-		{Pos{"a.yaml", 10, 3}, "three"},
-		{Pos{"a.yaml", 2, 5}, "two"},
-		{Pos{"a.yaml", 0, 0}, "one"},
+		{File: "b.yaml", Line: 2, Column: 1, Msg: "four"},
+		{File: "a.yaml", Line: 10, Column: 3, Msg: "three"},
+		{File: "a.yaml", Line: 2, Column: 5, Msg: "two"},
+		{File: "a.yaml", Line: 0, Column: 0, Msg: "one"},
 	}
-	ps.sort()
+	ps.Sort()
 	want := "a.yaml: one\na.yaml:2:5: two\na.yaml:10:3: three\nb.yaml:2:1: four"
 	if got := ps.Error(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
@@ -380,7 +380,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("error %T %v is not a non-empty Problems", err, err)
 			}
 			for _, p := range ps {
-				if p.Pos.File == "" || p.Msg == "" {
+				if p.File == "" || p.Msg == "" {
 					t.Errorf("problem without a file or message: %+v", p)
 				}
 				// A recovered panic is reported as an internal error; the

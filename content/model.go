@@ -4,8 +4,6 @@
 // the same layout from any directory so that operators can ship their own.
 package content
 
-import "time"
-
 // Lang is a language the content is written in.
 type Lang string
 
@@ -29,21 +27,14 @@ func ParseLang(s string) (Lang, bool) {
 	return "", false
 }
 
-// Pos is where a value starts in its YAML file, for error messages.
-type Pos struct {
-	File   string
-	Line   int
-	Column int
-}
-
 // Text is a user-facing text in every supported language.
 //
 //	summary:
 //	  en: Encrypted messenger run by a non-profit.
 //	  fr: Messagerie chiffrée gérée par une fondation.
 type Text struct {
-	EN  string `yaml:"en"`
-	FR  string `yaml:"fr"`
+	EN  string `yaml:"en" desc:"English text"`
+	FR  string `yaml:"fr" desc:"French text"`
 	Pos Pos    `yaml:"-"`
 }
 
@@ -54,18 +45,6 @@ func (t Text) In(lang Lang) string {
 	}
 	return t.EN
 }
-
-// URL is an absolute http(s) URL, checked when loaded.
-type URL string
-
-// Date is a calendar day, written 2006-01-02 in YAML.
-type Date struct {
-	time.Time
-	Pos Pos
-}
-
-// String formats the date as 2006-01-02.
-func (d Date) String() string { return d.Format(time.DateOnly) }
 
 // Status is where a messenger stands in the recommendations.
 type Status string

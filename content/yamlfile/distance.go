@@ -1,4 +1,4 @@
-package content
+package yamlfile
 
 import "unicode/utf8"
 
