@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -22,6 +22,62 @@ import (
 // the loader run.go uses, the operator edits changes.yaml and sends SIGHUP
 // (through ReloadOnSignal, as run.go wires it), and subscribed rooms are
 // told, each in its language, once.
+
+// TestAnnouncements: a subscribed room gets a new change-log entry once,
+// after a reload; a room that did not subscribe gets nothing.
+func TestAnnouncements(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, func(c *Config) { c.Announcements.Schedule = "" })
+	next := *content.Builtin()
+	entry := &content.Change{
+		ID:   "test-entry",
+		Date: content.Date{Time: time.Now().AddDate(1, 0, 0).Truncate(24 * time.Hour)},
+		Text: content.Text{EN: "Test messenger added for the announcement test", FR: "Messagerie de test ajoutée"},
+	}
+	next.Changes = append([]*content.Change{entry}, next.Changes...)
+	var current atomic.Pointer[content.Set]
+	current.Store(content.Builtin())
+	reload := make(chan struct{})
+	tb.opts.LoadContent = func() (*content.Set, error) { return current.Load(), nil }
+	tb.opts.Reload = reload
+	tb.start()
+	u := newTestUser(t, false)
+	subscribed := u.CreateRoom(tb.userID, false, false)
+	quiet := u.CreateRoom(tb.userID, false, false)
+	r := &matrixRoom{bot: tb.bot, id: subscribed, sender: u.Client.UserID}
+	if err := r.SetSetting(context.Background(), SettingAnnouncements, "on"); err != nil {
+		t.Fatal(err)
+	}
+
+	poke := func() {
+		select {
+		case reload <- struct{}{}:
+		case <-time.After(waitLong):
+			t.Fatal("the announcer did not take the reload")
+		}
+	}
+	poke() // same content: nothing to announce
+	current.Store(&next)
+	poke()
+	evt := u.WaitEvent("the announcement", waitLong, func(evt *event.Event) bool {
+		return evt.Sender == tb.userID && evt.RoomID == subscribed && strings.Contains(evt.Content.AsMessage().Body, entry.Text.EN)
+	})
+	if m := evt.Content.AsMessage(); m.MsgType != event.MsgNotice || m.FormattedBody == "" || m.RelatesTo != nil {
+		t.Errorf("announcement = %+v, want an m.notice with HTML and no relation", m)
+	}
+	poke() // again: already sent
+	poke() // taken once the refresh before it is over
+	// What the bot would still send to these rooms comes before the
+	// sentinels' answers; then the server's history tells.
+	u.Sentinel(subscribed, tb.userID, "!help")
+	u.Sentinel(quiet, tb.userID, "!help")
+	if got := u.announcements(subscribed, tb.userID); len(got) != 1 || !strings.Contains(got[0], entry.Text.EN) {
+		t.Errorf("the subscribed room got the announcements %q, want the test entry once", got)
+	}
+	if got := u.announcements(quiet, tb.userID); len(got) != 0 {
+		t.Errorf("a room that did not subscribe got %q", got)
+	}
+}
 
 // appendChange adds an entry to changes.yaml in dir and returns the line
 // (1-based) its date is on.
@@ -53,15 +109,9 @@ func appendChange(t *testing.T, dir, id, date, en, fr string) (dateLine int) {
 // messages that reply to nothing: announcements (every answer in these
 // rooms is a reply).
 func (u *testUser) announcements(room id.RoomID, bot id.UserID) []string {
-	u.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
-	defer cancel()
-	resp, err := u.client.Messages(ctx, room, "", "", mautrix.DirectionBackward, nil, 1000)
-	if err != nil {
-		u.t.Fatal(err)
-	}
+	u.T.Helper()
 	var bodies []string
-	for _, evt := range resp.Chunk {
+	for _, evt := range u.History(room) {
 		if evt.Sender != bot || evt.Type.Type != "m.room.message" {
 			continue
 		}
@@ -111,9 +161,9 @@ func TestAnnouncementsOnSIGHUP(t *testing.T) {
 	initial := start()
 	bot := tb.userID
 	u := newTestUser(t, false)
-	enRoom := u.createRoom(bot, false, false)
-	frRoom := u.createRoom(bot, false, false)
-	quiet := u.createRoom(bot, false, false)
+	enRoom := u.CreateRoom(bot, false, false)
+	frRoom := u.CreateRoom(bot, false, false)
+	quiet := u.CreateRoom(bot, false, false)
 	en, fr := roomSettings(t), roomSettings(t, "language", "fr")
 	u.checkAnswer(bot, enRoom, "!subscribe", expectIn(t, "!subscribe", en, true, true))
 	u.checkAnswer(bot, frRoom, "!set language fr", expectIn(t, "!set language fr", en, true, true))
@@ -139,13 +189,17 @@ func TestAnnouncementsOnSIGHUP(t *testing.T) {
 	}
 	for room, lang := range map[id.RoomID]content.Lang{enRoom: content.EN, frRoom: content.FR} {
 		want := commands.RenderAnnouncement(next, next.Changes[:1], lang)
-		u.waitEvent(fmt.Sprintf("the %s announcement", lang), waitLong, func(evt *event.Event) bool {
+		u.WaitEvent(fmt.Sprintf("the %s announcement", lang), waitLong, func(evt *event.Event) bool {
 			return evt.Sender == bot && evt.RoomID == room && evt.Content.AsMessage().Body == want.Plain
 		})
 	}
-	time.Sleep(waitQuiet)
+	// counts reads the rooms' history once a sentinel command is answered in
+	// each: what the bot would still send there has come before.
 	counts := func(when string, wantEN, wantFR int) {
 		t.Helper()
+		for _, room := range []id.RoomID{enRoom, frRoom, quiet} {
+			u.Sentinel(room, bot, "!help")
+		}
 		for _, c := range []struct {
 			name string
 			room id.RoomID
@@ -170,15 +224,14 @@ func TestAnnouncementsOnSIGHUP(t *testing.T) {
 	// room that subscribes now does not get the backlog.
 	tb.stop()
 	start()
-	late := u.createRoom(bot, false, false)
+	late := u.CreateRoom(bot, false, false)
 	u.checkAnswer(bot, late, "!subscribe", expectIn(t, "!subscribe", en, true, true))
-	time.Sleep(waitQuiet)
 	refreshed = hup("Content refreshed")
 	if refreshed["rooms_sent"] != float64(0) {
 		t.Errorf("refresh after the restart logged %v, want nothing sent", refreshed)
 	}
-	time.Sleep(waitQuiet)
 	counts("after a restart and a reload", 1, 1)
+	u.Sentinel(late, bot, "!help")
 	if got := u.announcements(late, bot); len(got) != 0 {
 		t.Errorf("a room that subscribed after the entries existed got %q", got)
 	}
@@ -197,7 +250,6 @@ func TestAnnouncementsOnSIGHUP(t *testing.T) {
 	}
 	u.checkAnswer(bot, enRoom, "!changes 1", expectFrom(t, next, "!changes 1", en))
 	u.checkAnswer(bot, frRoom, "!about", expectFrom(t, next, "!about", fr))
-	time.Sleep(waitQuiet)
 	counts("after a broken edit", 1, 1)
 }
 

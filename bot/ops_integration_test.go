@@ -54,10 +54,10 @@ func TestHealthAndMetricsOverHTTP(t *testing.T) {
 	}
 
 	u := newTestUser(t, false)
-	room := u.createRoom(tb.userID, false, false)
-	u.waitAnswer(tb.userID, u.say(room, "!messenger signal"))
-	u.waitAnswer(tb.userID, u.say(room, "!compare signal briar"))
-	u.waitAnswer(tb.userID, u.say(room, "!messenger sigal")) // refused, with a suggestion
+	room := u.CreateRoom(tb.userID, false, false)
+	u.WaitAnswer(tb.userID, u.Say(room, "!messenger signal"))
+	u.WaitAnswer(tb.userID, u.Say(room, "!compare signal briar"))
+	u.WaitAnswer(tb.userID, u.Say(room, "!messenger sigal")) // refused, with a suggestion
 	waitHealth(http.StatusOK)
 
 	_, body := get("/metrics")
@@ -104,5 +104,5 @@ func TestHealthAndMetricsOverHTTP(t *testing.T) {
 	}
 	stopped = false
 	waitHealth(http.StatusOK)
-	u.waitAnswer(tb.userID, u.say(room, "!help"))
+	u.WaitAnswer(tb.userID, u.Say(room, "!help"))
 }

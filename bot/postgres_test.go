@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/guidebot/guidebot/bot/bottest"
@@ -24,6 +25,9 @@ func postgresServer(t testing.TB) string {
 	return startPostgres(t)
 }
 
+// databaseSeq numbers the databases freshDatabase creates.
+var databaseSeq atomic.Int64
+
 // freshDatabase creates an empty database on the server at uri and returns
 // its URI: each bot needs its own (the crypto and state stores assume one
 // account per database).
@@ -38,7 +42,7 @@ func freshDatabase(t testing.TB, uri string) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	name := fmt.Sprintf("guidebot_test_%d_%d", os.Getpid(), userSeq.Add(1))
+	name := fmt.Sprintf("guidebot_test_%d_%d", os.Getpid(), databaseSeq.Add(1))
 	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("creating database: %v", err)
 	}

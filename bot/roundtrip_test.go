@@ -9,6 +9,8 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"github.com/guidebot/guidebot/bot/bottest"
 )
 
 // The reply round trip (its budget: the README's Performance section) is judged against a trivial echo client on
@@ -35,7 +37,7 @@ func BenchmarkRoundTripEcho(b *testing.B) {
 // an m.notice reply: the floor the bot is compared with.
 func startEcho(tb testing.TB) id.UserID {
 	ctx := testContext(tb)
-	name := uniqueName("echo")
+	name := bottest.UniqueName("echo")
 	userID, err := hs.Register(ctx, name, testPassword)
 	if err != nil {
 		tb.Fatal(err)
@@ -78,10 +80,10 @@ func benchRoundTrip(b *testing.B, start func(testing.TB) id.UserID) {
 	}
 	responder := start(b)
 	u := newTestUser(b, false)
-	room := u.createRoom(responder, false, false)
+	room := u.CreateRoom(responder, false, false)
 	send := func() time.Duration {
 		began := time.Now()
-		u.waitAnswer(responder, u.say(room, "!help"))
+		u.WaitAnswer(responder, u.Say(room, "!help"))
 		return time.Since(began)
 	}
 	for range 3 { // warm up

@@ -2,13 +2,11 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"maunium.net/go/mautrix/event"
-	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -18,130 +16,63 @@ import (
 // whoever may, per room, kept across restarts. TestSettingsPerRoom checks
 // the same rules on the Room methods directly.
 
-// chatRoom is the engine's view of a room in tests that compute the answer
-// a chat command should get: settings, and whether the sender may change
-// them (power level 50 needed).
-type chatRoom struct {
-	s   commands.Settings
-	may bool
-}
-
-func (r *chatRoom) Settings() commands.Settings { return r.s }
-func (r *chatRoom) MayChangeSettings(context.Context) (bool, int, error) {
-	return r.may, 50, nil
-}
-func (r *chatRoom) SetSetting(_ context.Context, key, value string) error {
-	return r.s.Apply(key, value)
-}
-
-// roomSettings are a room's settings with the test bot's defaults and the
-// given changes.
-func roomSettings(t testing.TB, kv ...string) commands.Settings {
-	t.Helper()
-	s := commands.DefaultSettings(content.EN, "!")
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := s.Apply(kv[i], kv[i+1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
-// expectIn is the answer the engine gives to text in a room with settings
-// s, computed in process.
-func expectIn(t testing.TB, text string, s commands.Settings, may, direct bool) commands.Reply {
-	t.Helper()
-	r, ok := commands.New(content.Builtin()).Handle(context.Background(), commands.Request{
-		Text: text, Room: &chatRoom{s: s, may: may}, Direct: direct, BotNames: []string{"guidebot"},
-	})
-	if !ok {
-		t.Fatalf("the engine does not answer %q", text)
-	}
-	return r
-}
-
-// mark is where the user's received events stand, for since.
-func (u *testUser) mark() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.events)
-}
-
-// since returns the events received after mark that the bot sent to room.
-func (u *testUser) since(mark int, bot id.UserID, room id.RoomID) []*event.Event {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var out []*event.Event
-	for _, evt := range u.events[min(mark, len(u.events)):] {
-		if evt.Sender == bot && evt.RoomID == room {
-			out = append(out, evt)
-		}
-	}
-	return out
-}
-
-// waitBody waits for a message from bot in room with exactly this body,
-// received after mark.
-func (u *testUser) waitBody(mark int, bot id.UserID, room id.RoomID, body string) *event.Event {
-	u.t.Helper()
-	u.mu.Lock()
-	skip := u.events[:min(mark, len(u.events))]
-	u.mu.Unlock()
-	old := map[*event.Event]bool{}
-	for _, evt := range skip {
-		old[evt] = true
-	}
-	short := body
-	if i := strings.IndexByte(short, '\n'); i >= 0 {
-		short = short[:i] + " …"
-	}
-	return u.waitEvent("the answer "+short, waitLong, func(evt *event.Event) bool {
-		return !old[evt] && evt.Sender == bot && evt.RoomID == room && evt.Content.AsMessage().Body == body
-	})
-}
-
-// checkAnswer sends text as u in room, waits for the reply and checks it
-// is want.
-func (u *testUser) checkAnswer(bot id.UserID, room id.RoomID, text string, want commands.Reply) *event.MessageEventContent {
-	u.t.Helper()
-	got := u.waitAnswer(bot, u.say(room, text))
-	if got.Body != want.Plain || got.FormattedBody != want.HTML {
-		u.t.Errorf("answer to %q differs from the expected one: %s", text, firstDiff(got.Body, want.Plain))
-	}
-	return got
-}
-
-// firstDiff shows where two answers part.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d is\n\t%q\nwant\n\t%q", i+1, gl, wl)
-		}
-	}
-	return "(same text, different HTML)"
-}
-
-// groupRoom is a room of owner, member and the bot: not a direct message,
-// so the prefix is needed and power levels count.
-func groupRoom(t *testing.T, bot id.UserID, owner, member *testUser) id.RoomID {
-	t.Helper()
-	room := owner.createRoom(bot, false, false, member.client.UserID)
-	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
-	defer cancel()
-	if _, err := member.client.JoinRoomByID(ctx, room); err != nil {
+func TestSettingsPerRoom(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.start()
+	owner := newTestUser(t, false)
+	guest := newTestUser(t, false)
+	roomA := owner.CreateRoom(tb.userID, false, false, guest.Client.UserID)
+	roomB := owner.CreateRoom(tb.userID, false, false)
+	ctx := context.Background()
+	if _, err := guest.Client.JoinRoomByID(ctx, roomA); err != nil {
 		t.Fatal(err)
 	}
-	owner.waitMembership(room, member.client.UserID, event.MembershipJoin)
-	member.waitMembership(room, bot, event.MembershipJoin)
-	return room
+	owner.WaitMembership(roomA, guest.Client.UserID, event.MembershipJoin)
+
+	// Power levels: the creator (100) may, a new member (0) may not.
+	ra := &matrixRoom{bot: tb.bot, id: roomA, sender: owner.Client.UserID}
+	if ok, needed, err := ra.MayChangeSettings(ctx); err != nil || !ok || needed != 50 {
+		t.Errorf("owner MayChangeSettings = %v, %d, %v; want true, 50, nil", ok, needed, err)
+	}
+	rg := &matrixRoom{bot: tb.bot, id: roomA, sender: guest.Client.UserID}
+	if ok, _, err := rg.MayChangeSettings(ctx); err != nil || ok {
+		t.Errorf("guest MayChangeSettings = %v, %v; want false, nil", ok, err)
+	}
+	tb.bot.cfg.Bot.Admins = []string{guest.Client.UserID.String()}
+	if ok, _, _ := rg.MayChangeSettings(ctx); !ok {
+		t.Error("an admin may not change settings")
+	}
+
+	if err := ra.SetSetting(ctx, SettingPrefix, "?"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ra.SetSetting(ctx, SettingLanguage, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ra.SetSetting(ctx, "colour", "blue"); err == nil {
+		t.Error("unknown setting accepted")
+	}
+	if err := ra.SetSetting(ctx, SettingPrefix, "abc"); err == nil {
+		t.Error("alphanumeric prefix accepted")
+	}
+
+	tb.stop()
+	tb.start()
+	a := (&matrixRoom{bot: tb.bot, id: roomA}).Settings()
+	b := (&matrixRoom{bot: tb.bot, id: roomB}).Settings()
+	if a.Prefix != "?" || a.Language != content.FR || a.Replies != "thread" || a.Announcements {
+		t.Errorf("room A settings after restart = %+v", a)
+	}
+	if b != (commands.Settings{Language: content.EN, Prefix: "!", Replies: "thread"}) {
+		t.Errorf("room B settings = %+v, want the defaults", b)
+	}
+
+	// The new prefix works in room A; the default still works in room B.
+	cmdA := owner.Say(roomA, "?help")
+	owner.WaitAnswer(tb.userID, cmdA)
+	cmdB := owner.Say(roomB, "!help")
+	owner.WaitAnswer(tb.userID, cmdB)
 }
 
 const (
@@ -169,14 +100,14 @@ func TestSettingsOverChat(t *testing.T) {
 	if !strings.Contains(refusal.Body, "power level 50") {
 		t.Errorf("refusal %q does not say power level 50 is needed", refusal.Body)
 	}
-	notCmd := member.say(room, "?help")
+	notCmd := member.Say(room, "?help")
 	member.checkAnswer(bot, room, "!help", expectIn(t, "!help", en, false, false))
 	mod.checkAnswer(bot, room, "!settings", expectIn(t, "!settings", en, true, false))
 
 	// Users' words never reach the info log: an unknown messenger in a
 	// command, and chatter that is no command at all.
 	word, chat := runLog.marker(t), runLog.marker(t)
-	member.say(room, "see you at "+chat)
+	member.Say(room, "see you at "+chat)
 	member.checkAnswer(bot, room, "!messenger "+word, expectIn(t, "!messenger "+word, en, false, false))
 
 	// The moderator switches the room to French: only that room changes.
@@ -195,33 +126,34 @@ func TestSettingsOverChat(t *testing.T) {
 	// and !help still works in the other room.
 	fr = roomSettings(t, "language", "fr", "prefix", "?")
 	mod.checkAnswer(bot, room, "!set prefix ?", expectIn(t, "!set prefix ?", roomSettings(t, "language", "fr"), true, false))
-	old := mod.say(room, "!help")
+	old := mod.Say(room, "!help")
 	mod.checkAnswer(bot, room, "?help", expectIn(t, "?help", fr, true, false))
 	mod.checkAnswer(bot, other, "!help", expectIn(t, "!help", en, true, false))
-	time.Sleep(waitQuiet)
-	if n := mod.countAnswers(room, bot, old); n != 0 {
+	// ?help, answered, came after both in the room: the bot answers a room
+	// in order, so an answer to them would have come before it.
+	if n := mod.CountAnswers(room, bot, old); n != 0 {
 		t.Errorf("!help after the prefix became ? answered %d times", n)
 	}
-	if n := mod.countAnswers(room, bot, notCmd); n != 0 {
+	if n := mod.CountAnswers(room, bot, notCmd); n != 0 {
 		t.Errorf("?help sent while the prefix was ! answered %d times", n)
 	}
 
 	// replies=plain: the answers carry no relation at all.
 	before := roomSettings(t, "language", "fr", "prefix", "?")
 	fr = roomSettings(t, "language", "fr", "prefix", "?", "replies", "plain")
-	m := mod.mark()
-	mod.say(room, "?set replies plain")
+	m := mod.Mark()
+	mod.Say(room, "?set replies plain")
 	mod.waitBody(m, bot, room, expectIn(t, "?set replies plain", before, true, false).Plain)
-	m = mod.mark()
-	mod.say(room, "?compare signal briar")
+	m = mod.Mark()
+	mod.Say(room, "?compare signal briar")
 	evt := mod.waitBody(m, bot, room, expectIn(t, "?compare signal briar", fr, true, false).Plain)
 	if _, ok := evt.Content.Raw["m.relates_to"]; ok {
 		t.Errorf("answer with replies=plain carries m.relates_to: %v", evt.Content.Raw["m.relates_to"])
 	}
 
 	// !settings lists the values in effect.
-	m = mod.mark()
-	mod.say(room, "?settings")
+	m = mod.Mark()
+	mod.Say(room, "?settings")
 	evt = mod.waitBody(m, bot, room, expectIn(t, "?settings", fr, true, false).Plain)
 	for _, want := range []string{"language (langue) = fr", "prefix (prefixe) = ?", "replies (reponses) = plain", "announcements (annonces) = off"} {
 		if !strings.Contains(evt.Content.AsMessage().Body, want) {
@@ -232,9 +164,9 @@ func TestSettingsOverChat(t *testing.T) {
 	// After a restart, everything holds, in each room.
 	tb.stop()
 	tb.start()
-	m = mod.mark()
-	mod.say(room, "!help")
-	mod.say(room, "?messenger signal")
+	m = mod.Mark()
+	notHelp := mod.Say(room, "!help")
+	mod.Say(room, "?messenger signal")
 	evt = mod.waitBody(m, bot, room, expectIn(t, "?messenger signal", fr, true, false).Plain)
 	if !strings.Contains(evt.Content.AsMessage().Body, frenchOnly) {
 		t.Error("card after restart is not in French")
@@ -246,9 +178,22 @@ func TestSettingsOverChat(t *testing.T) {
 	if strings.Contains(card.Body, frenchOnly) {
 		t.Error("the other room answers in French after the restart")
 	}
-	time.Sleep(waitQuiet)
-	if n := len(mod.since(m, bot, room)); n != 1 {
-		t.Errorf("after the restart the room got %d answers, want 1 (only ?messenger; !help is no command there)", n)
+	// A sentinel (its answer has no relation here: replies=plain), then
+	// the server's history: after !help the bot sent two answers, to
+	// ?messenger and to the sentinel; !help is no command there, and nothing
+	// from before the restart is sent again.
+	mod.Say(room, "?help")
+	mod.waitBody(m, bot, room, expectIn(t, "?help", fr, true, false).Plain)
+	n, after := 0, false
+	for _, evt := range mod.History(room) {
+		if evt.ID == notHelp {
+			after = true
+		} else if after && evt.Sender == bot && evt.Type.Type == "m.room.message" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("after the restart the room got %d answers, want 2 (?messenger and the sentinel ?help; !help is no command there)", n)
 	}
 }
 
@@ -261,22 +206,22 @@ func TestSettingsInDirectMessage(t *testing.T) {
 	tb.start()
 	bot := tb.userID
 	u := newTestUser(t, false)
-	dm := u.createRoom(bot, false, true)
+	dm := u.CreateRoom(bot, false, true)
 
 	// The user gives up their power level, and the bot sees it.
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	var pl event.PowerLevelsEventContent
-	if err := u.client.StateEvent(ctx, dm, event.StatePowerLevels, "", &pl); err != nil {
+	if err := u.Client.StateEvent(ctx, dm, event.StatePowerLevels, "", &pl); err != nil {
 		t.Fatal(err)
 	}
-	pl.SetUserLevel(u.client.UserID, 0)
-	if _, err := u.client.SendStateEvent(ctx, dm, event.StatePowerLevels, "", &pl); err != nil {
+	pl.SetUserLevel(u.Client.UserID, 0)
+	if _, err := u.Client.SendStateEvent(ctx, dm, event.StatePowerLevels, "", &pl); err != nil {
 		t.Fatal(err)
 	}
 	for {
 		got, err := tb.bot.client.StateStore.GetPowerLevels(ctx, dm)
-		if err == nil && got != nil && got.GetUserLevel(u.client.UserID) == 0 {
+		if err == nil && got != nil && got.GetUserLevel(u.Client.UserID) == 0 {
 			break
 		}
 		select {
