@@ -34,7 +34,7 @@ var benchLines = []struct{ name, en, fr string }{
 }
 
 // BenchmarkHandle times one command from the line to both rendered bodies,
-// against the SPEC §9 budget of 50 µs at p99.
+// against the budget of 50 µs at p99.
 func BenchmarkHandle(b *testing.B) {
 	e := testEngine(b)
 	ctx := context.Background()

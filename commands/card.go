@@ -7,7 +7,7 @@ import (
 	"github.com/guidebot/guidebot/content"
 )
 
-// card writes a messenger's card: every field of SPEC §4, each fact with its
+// card writes a messenger's card: every field of the card, each fact with its
 // source link in HTML.
 func (st *state) card(o *out, m *content.Messenger) {
 	o.bold(m.Name)
@@ -234,46 +234,4 @@ func platformList(ps []content.Platform) string {
 		}
 	}
 	return b.String()
-}
-
-// renderList is the messengers answer: every messenger by status, one line
-// each.
-func (st *state) renderList(lang content.Lang) Reply {
-	o := newOut(lang, prefixMark, 2048)
-	var cur content.Status
-	open := false
-	for _, m := range st.set.Messengers {
-		if !open || m.Status != cur {
-			if open {
-				o.eul()
-			}
-			cur, open = m.Status, true
-			o.bold(tr(lang, statusHeadingKey(m.Status)))
-			o.ul()
-		}
-		o.li()
-		o.bold(m.Name)
-		o.dash()
-		o.t(m.Summary.Text)
-		if m.Status == content.NotRecommended {
-			if h := currentStatus(m); h != nil {
-				o.text(" (")
-				o.tr(kRemoved)
-				o.text(" ")
-				o.text(h.Date.String())
-				o.text(")")
-			}
-		}
-		o.eli()
-	}
-	if open {
-		o.eul()
-	} else {
-		o.tr(kNoMessengers)
-		o.nl()
-	}
-	o.tr(kDetails)
-	o.colon()
-	o.cmd(byName["messenger"].NameIn(lang) + " " + tr(lang, kNameArg))
-	return o.reply()
 }

@@ -1,48 +1,84 @@
-// Package commands turns one line of text plus a room context into a reply, in
-// plain text and HTML, in the room's language. It is pure: no network and no
-// Matrix types, so the console, the tests and the Matrix bot share it.
 package commands
 
 import (
-	"context"
+	"sync/atomic"
 
 	"github.com/guidebot/guidebot/content"
 )
 
-// Settings are one room's settings as the engine sees them.
-type Settings struct {
-	Language      content.Lang
-	Prefix        string
-	Replies       string // thread | reply | plain
-	Announcements bool
+// Engine answers command lines. It is safe for concurrent use; SetContent
+// swaps the content for every later Handle at once.
+type Engine struct {
+	st   atomic.Pointer[state]
+	opts options
 }
 
-// Room is what the engine needs from the place a command was sent to.
-// The bot implements it over its database; the console over memory.
-type Room interface {
-	// Settings returns the room's current settings (defaults filled in).
-	Settings() Settings
-	// MayChangeSettings reports whether the sender may change settings here,
-	// and which power level that takes.
-	MayChangeSettings(ctx context.Context) (ok bool, needed int, err error)
-	// SetSetting stores an already validated value.
-	SetSetting(ctx context.Context, key, value string) error
+type options struct {
+	version, commit string
+	sourceURL       content.URL
+	lang            content.Lang // the operator's default language
+	prefix          string       // the operator's default prefix
 }
 
-// Request is one incoming line.
-type Request struct {
-	Text   string
-	Room   Room
-	Direct bool // a direct message: the prefix is optional
-	// BotNames are the names the bot answers to when addressed
-	// ("guidebot: help"): its localpart, display name and full user ID.
-	BotNames []string
+// defaultOf is the operator's default for d.
+func (o *options) defaultOf(d *SettingDef) string {
+	switch d {
+	case SettingLanguage:
+		return string(o.lang)
+	case SettingPrefix:
+		return o.prefix
+	}
+	return d.Default
 }
 
-// Reply is the engine's answer.
-type Reply struct {
-	Plain   string // the readable plain-text body
-	HTML    string // formatted_body
-	Command string // the command's canonical name, for metrics; "" when none matched
-	Failed  bool   // the command was refused (unknown name, bad arguments)
+// Option configures an Engine.
+type Option func(*options)
+
+// WithVersion sets the bot version and commit that about shows.
+func WithVersion(version, commit string) Option {
+	return func(o *options) { o.version, o.commit = version, commit }
 }
+
+// WithSourceURL sets the source-code URL that about shows.
+func WithSourceURL(url string) Option {
+	return func(o *options) { o.sourceURL = content.URL(url) }
+}
+
+// WithDefaults sets the operator's default language and prefix
+// (bot.default_language, bot.prefix), which help shows and which a room
+// without settings of its own gets.
+func WithDefaults(lang content.Lang, prefix string) Option {
+	return func(o *options) {
+		if lang == content.EN || lang == content.FR {
+			o.lang = lang
+		}
+		if ValidPrefix(prefix) {
+			o.prefix = prefix
+		}
+	}
+}
+
+// DefaultSourceURL is where guidebot's source code lives.
+const DefaultSourceURL = "https://github.com/guidebot/guidebot"
+
+// New returns an engine over set.
+func New(set *content.Set, opts ...Option) *Engine {
+	e := &Engine{opts: options{version: "dev", sourceURL: DefaultSourceURL, lang: content.EN, prefix: defaultPrefix}}
+	for _, o := range opts {
+		o(&e.opts)
+	}
+	e.SetContent(set)
+	return e
+}
+
+// SetContent swaps the content, after a reload. The answers that do not
+// depend on the room are rendered here, once, rather than on every command.
+func (e *Engine) SetContent(set *content.Set) {
+	if set == nil {
+		set = &content.Set{}
+	}
+	e.st.Store(newState(set, &e.opts))
+}
+
+// Content returns the content the engine answers from.
+func (e *Engine) Content() *content.Set { return e.st.Load().set }

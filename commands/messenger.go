@@ -50,3 +50,59 @@ func joinArgs(args []string) string {
 	}
 	return strings.Join(args, " ")
 }
+
+// renderList is the messengers answer: every messenger by status, one line
+// each.
+func (st *state) renderList(lang content.Lang) Reply {
+	o := newOut(lang, prefixMark, 2048)
+	var cur content.Status
+	open := false
+	for _, m := range st.set.Messengers {
+		if !open || m.Status != cur {
+			if open {
+				o.eul()
+			}
+			cur, open = m.Status, true
+			o.bold(tr(lang, statusHeadingKey(m.Status)))
+			o.ul()
+		}
+		o.li()
+		o.bold(m.Name)
+		o.dash()
+		o.t(m.Summary.Text)
+		if m.Status == content.NotRecommended {
+			if h := currentStatus(m); h != nil {
+				o.text(" (")
+				o.tr(kRemoved)
+				o.text(" ")
+				o.text(h.Date.String())
+				o.text(")")
+			}
+		}
+		o.eli()
+	}
+	if open {
+		o.eul()
+	} else {
+		o.tr(kNoMessengers)
+		o.nl()
+	}
+	o.tr(kDetails)
+	o.colon()
+	o.cmd(byName["messenger"].NameIn(lang) + " " + tr(lang, kNameArg))
+	return o.reply()
+}
+
+// usersOf names the messengers for which ok holds, best status first.
+func (st *state) usersOf(ok func(*content.Messenger) bool) string {
+	s := ""
+	for _, m := range st.set.Messengers {
+		if ok(m) {
+			if s != "" {
+				s += ", "
+			}
+			s += m.Name
+		}
+	}
+	return s
+}

@@ -101,17 +101,3 @@ func (st *state) renderNetworks(lang content.Lang, only *content.NetworkType) Re
 	}
 	return o.reply()
 }
-
-// usersOf names the messengers for which ok holds, best status first.
-func (st *state) usersOf(ok func(*content.Messenger) bool) string {
-	s := ""
-	for _, m := range st.set.Messengers {
-		if ok(m) {
-			if s != "" {
-				s += ", "
-			}
-			s += m.Name
-		}
-	}
-	return s
-}

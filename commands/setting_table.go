@@ -18,8 +18,13 @@ type SettingDef struct {
 	Values  []SettingValue // the allowed values; nil when Check decides
 	Allowed content.Text   // what Check accepts, for messages; when Values is nil
 	Check   func(string) bool
-	Default string // the bot's default; the operator's config may override language and prefix
-	Desc    content.Text
+	Default string // the bot's default, unless Operator is set
+	// Operator is the config key whose value is the default instead of
+	// Default; "" when the operator cannot change the default.
+	Operator string
+	// Commands are the commands that also change the setting.
+	Commands []string
+	Desc     content.Text
 
 	get func(Settings) string
 	set func(*Settings, string) // value already normalized
@@ -35,23 +40,24 @@ type SettingValue struct {
 // defaultPrefix is the prefix a room without a valid one of its own gets.
 const defaultPrefix = "!"
 
-// SettingDefs are the room settings, in display order.
-var SettingDefs = []*SettingDef{
-	{Key: "language", FR: "langue", Default: "en",
+// The room settings, declared once. The bot stores them under Key; use
+// these (SettingLanguage.Key, …) rather than spelling a key again.
+var (
+	SettingLanguage = &SettingDef{Key: "language", FR: "langue", Default: "en", Operator: "bot.default_language",
 		Desc: content.Text{EN: "the language the bot answers in", FR: "la langue des réponses du bot"},
 		Values: []SettingValue{
 			{Value: "en", Aliases: []string{"english", "anglais"}, Desc: content.Text{EN: "English", FR: "anglais"}},
 			{Value: "fr", Aliases: []string{"french", "francais"}, Desc: content.Text{EN: "French", FR: "français"}},
 		},
 		get: func(s Settings) string { return string(s.Language) },
-		set: func(s *Settings, v string) { s.Language = content.Lang(v) }},
-	{Key: "prefix", FR: "prefixe", Default: defaultPrefix,
+		set: func(s *Settings, v string) { s.Language = content.Lang(v) }}
+	SettingPrefix = &SettingDef{Key: "prefix", FR: "prefixe", Default: defaultPrefix, Operator: "bot.prefix",
 		Desc:    content.Text{EN: "what commands start with", FR: "ce par quoi les commandes commencent"},
 		Allowed: content.Text{EN: "1 to 3 characters that are neither letters, digits nor spaces, e.g. ! or ? or !!", FR: "1 à 3 caractères qui ne sont ni des lettres, ni des chiffres, ni des espaces, p. ex. ! ou ? ou !!"},
 		Check:   ValidPrefix,
 		get:     func(s Settings) string { return s.Prefix },
-		set:     func(s *Settings, v string) { s.Prefix = v }},
-	{Key: "replies", FR: "reponses", Default: "thread",
+		set:     func(s *Settings, v string) { s.Prefix = v }}
+	SettingReplies = &SettingDef{Key: "replies", FR: "reponses", Default: "thread",
 		Desc: content.Text{EN: "how answers relate to the command", FR: "comment les réponses se rattachent à la commande"},
 		Values: []SettingValue{
 			{Value: "thread", Aliases: []string{"fil", "threads"}, Desc: content.Text{EN: "a reply, inside the command's thread if it has one", FR: "une réponse, dans le fil de la commande s'il y en a un"}},
@@ -59,8 +65,8 @@ var SettingDefs = []*SettingDef{
 			{Value: "plain", Aliases: []string{"simple"}, Desc: content.Text{EN: "a plain message", FR: "un simple message"}},
 		},
 		get: func(s Settings) string { return s.Replies },
-		set: func(s *Settings, v string) { s.Replies = v }},
-	{Key: "announcements", FR: "annonces", Default: "off",
+		set: func(s *Settings, v string) { s.Replies = v }}
+	SettingAnnouncements = &SettingDef{Key: "announcements", FR: "annonces", Default: "off", Commands: []string{"subscribe", "unsubscribe"},
 		Desc: content.Text{EN: "a message here when the recommendations change", FR: "un message ici quand les recommandations changent"},
 		Values: []SettingValue{
 			{Value: "on", Aliases: []string{"oui", "yes", "true", "active"}, Desc: content.Text{EN: "announce", FR: "activées"}},
@@ -72,10 +78,11 @@ var SettingDefs = []*SettingDef{
 			}
 			return "off"
 		},
-		set: func(s *Settings, v string) { s.Announcements = v == "on" }},
-}
+		set: func(s *Settings, v string) { s.Announcements = v == "on" }}
+)
 
-var repliesDef = LookupSetting("replies")
+// SettingDefs are the room settings, in display order.
+var SettingDefs = []*SettingDef{SettingLanguage, SettingPrefix, SettingReplies, SettingAnnouncements}
 
 // LookupSetting returns the setting named key (English or French, folded),
 // or nil.
@@ -133,7 +140,7 @@ func (s *Settings) Apply(key, value string) error {
 func DefaultSettings(lang content.Lang, prefix string) Settings {
 	s := Settings{Language: lang, Prefix: prefix}
 	for _, d := range SettingDefs {
-		if d.Key != "language" && d.Key != "prefix" {
+		if d.Operator == "" {
 			d.set(&s, d.Default)
 		}
 	}

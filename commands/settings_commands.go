@@ -120,11 +120,11 @@ func (c *call) apply(d *SettingDef, value string) (Reply, bool) {
 	if err := c.room.SetSetting(c.ctx, d.Key, value); err != nil {
 		return c.simple(kCannotSave), true
 	}
-	switch d.Key {
-	case "language":
+	switch d {
+	case SettingLanguage:
 		c.lang = content.Lang(value)
 		c.ls = c.st.lang(c.lang)
-	case "prefix":
+	case SettingPrefix:
 		c.prefix = value
 	}
 	o := c.out(512)
@@ -132,14 +132,14 @@ func (c *call) apply(d *SettingDef, value string) (Reply, bool) {
 	o.text(" ")
 	o.code(value)
 	o.text(".")
-	switch d.Key {
-	case "prefix":
+	switch d {
+	case SettingPrefix:
 		o.text(" ")
 		o.tr(kPrefixNow)
 		o.text(" ")
 		o.cmd(byName["help"].NameIn(c.lang))
 		o.text(".")
-	case "announcements":
+	case SettingAnnouncements:
 		o.text(" ")
 		if value == "on" {
 			o.tr(kSubscribed)
@@ -157,5 +157,5 @@ func (c *call) announcements(value string) (Reply, bool) {
 	if r, ok := c.mayChange(); !ok {
 		return r, true
 	}
-	return c.apply(LookupSetting("announcements"), value)
+	return c.apply(SettingAnnouncements, value)
 }
