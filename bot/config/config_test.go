@@ -1,4 +1,4 @@
-package bot
+package config
 
 import (
 	"errors"
@@ -33,14 +33,14 @@ matrix:
   user_id: "@guidebot:example.org"
   password: hunter2-secret
 encryption:
-  pickle_key: pickle-secret
+  pickle_key: pickle-secret-0123456789abcdef-0123456789
 `
 
 func TestExampleConfigIsValidOnceSecretsAreSet(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("GUIDEBOT_MATRIX_PASSWORD", "pw")
-	t.Setenv("GUIDEBOT_ENCRYPTION_PICKLE_KEY", "pk")
-	cfg, err := LoadConfig("../config.example.yaml")
+	t.Setenv("GUIDEBOT_ENCRYPTION_PICKLE_KEY", strings.Repeat("pk", 16))
+	cfg, err := LoadConfig("../../config.example.yaml")
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
@@ -50,7 +50,7 @@ func TestExampleConfigIsValidOnceSecretsAreSet(t *testing.T) {
 }
 
 func TestExampleConfigDocumentsEveryKey(t *testing.T) {
-	data, err := os.ReadFile("../config.example.yaml")
+	data, err := os.ReadFile("../../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ logging:
 		p + ":12:21: bot.default_language:",
 		p + ":13:25: bot.settings_power_level: expected an integer",
 		`bot.admins: "nope" is not a Matrix user ID`,
-		`rooms.allowed_inviters: "bad" must be @user:server or *:server`,
+		`rooms.allowed_inviters: "bad" must be @user:server, *:server or *`,
 		"announcements.schedule: not a cron expression",
 		"announcements.timezone:",
 		"http.listen: must be host:port",
@@ -231,15 +231,20 @@ func TestInviterAllowed(t *testing.T) {
 		user     string
 		want     bool
 	}{
-		{nil, "@anyone:anywhere", true},
+		{nil, "@anyone:anywhere", false},
+		{[]string{}, "@anyone:anywhere", false},
+		{[]string{"*"}, "@anyone:anywhere", true},
+		{[]string{"*"}, "not a user", false},
 		{[]string{"@alice:example.org"}, "@alice:example.org", true},
 		{[]string{"@alice:example.org"}, "@bob:example.org", false},
 		{[]string{"*:example.org"}, "@bob:example.org", true},
 		{[]string{"*:example.org"}, "@bob:evil.example.org", false},
 		{[]string{"*:example.org"}, "@bob:example.org.evil", false},
+		{[]string{"*:example.org"}, "@bob:example.org:8448", false},
 	} {
-		if got := inviterAllowed(tc.patterns, idUser(tc.user)); got != tc.want {
-			t.Errorf("inviterAllowed(%v, %s) = %v, want %v", tc.patterns, tc.user, got, tc.want)
+		r := RoomsConfig{AllowedInviters: tc.patterns}
+		if got := r.InviterAllowed(tc.user); got != tc.want {
+			t.Errorf("InviterAllowed(%v, %s) = %v, want %v", tc.patterns, tc.user, got, tc.want)
 		}
 	}
 }

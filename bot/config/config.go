@@ -1,0 +1,158 @@
+// Package config is guidebot's operator configuration: the types, their
+// defaults, the GUIDEBOT_* environment overrides and validation. It does not
+// import the Matrix runtime, so `guidebot check` stays small; the runtime in
+// package bot takes a *Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Config is the operator's configuration. The yaml tags are the only keys
+// accepted; every key can also be set by GUIDEBOT_<SECTION>_<KEY>.
+// Fields tagged secret:"true" are never echoed in errors or logs.
+type Config struct {
+	Matrix        MatrixConfig        `yaml:"matrix"`
+	Database      DatabaseConfig      `yaml:"database"`
+	Encryption    EncryptionConfig    `yaml:"encryption"`
+	Bot           BotConfig           `yaml:"bot"`
+	Rooms         RoomsConfig         `yaml:"rooms"`
+	Content       ContentConfig       `yaml:"content"`
+	Announcements AnnouncementsConfig `yaml:"announcements"`
+	HTTP          HTTPConfig          `yaml:"http"`
+	Logging       LoggingConfig       `yaml:"logging"`
+
+	// where each key was set, so validation can point at the line
+	file string
+	pos  map[string]Problem
+}
+
+// MatrixConfig is the bot's account on its homeserver.
+type MatrixConfig struct {
+	Homeserver  string `yaml:"homeserver"`
+	UserID      string `yaml:"user_id"`
+	Password    string `yaml:"password" secret:"true"`
+	AccessToken string `yaml:"access_token" secret:"true"`
+	DeviceID    string `yaml:"device_id"`
+	DeviceName  string `yaml:"device_name"`
+}
+
+// DatabaseConfig is where the bot keeps its state. Never print URI: use
+// Describe or RedactedURI, and wrap errors with WrapError.
+type DatabaseConfig struct {
+	Type string `yaml:"type"`
+	URI  string `yaml:"uri" secret:"true"` // a postgres URI may embed a password
+}
+
+// EncryptionConfig turns end-to-end encryption on and holds the key that
+// encrypts the stored Olm and Megolm state.
+type EncryptionConfig struct {
+	Enabled   bool   `yaml:"enabled"`
+	PickleKey string `yaml:"pickle_key" secret:"true"`
+}
+
+// BotConfig is how the bot answers.
+type BotConfig struct {
+	Prefix             string   `yaml:"prefix"`
+	DefaultLanguage    string   `yaml:"default_language"`
+	Admins             []string `yaml:"admins"`
+	SettingsPowerLevel int      `yaml:"settings_power_level"`
+	// RateLimit is how many commands one user may send per RateLimitWindow;
+	// 0 turns the limit off.
+	RateLimit       int           `yaml:"rate_limit"`
+	RateLimitWindow time.Duration `yaml:"rate_limit_window"`
+	// SourceURL is where the bot's source code is, shown by !about; empty:
+	// not shown.
+	SourceURL string `yaml:"source_url"`
+	// MaxPendingPerRoom is how many answers may wait to be sent to one room.
+	MaxPendingPerRoom int `yaml:"max_pending_per_room"`
+}
+
+// RoomsConfig is which invites the bot accepts.
+type RoomsConfig struct {
+	AutoJoin bool `yaml:"auto_join"`
+	// AllowedInviters holds "@user:server", "*:server" or "*" (everyone).
+	// An empty list accepts nobody.
+	AllowedInviters []string `yaml:"allowed_inviters"`
+}
+
+// ContentConfig is where the messenger data comes from.
+type ContentConfig struct {
+	Dir string `yaml:"dir"`
+}
+
+// AnnouncementsConfig is when the bot looks for content changes.
+type AnnouncementsConfig struct {
+	Schedule string `yaml:"schedule"`
+	Timezone string `yaml:"timezone"`
+}
+
+// HTTPConfig is the /metrics and /healthz listener.
+type HTTPConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// LoggingConfig is the log level and format.
+type LoggingConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// DefaultConfig returns the configuration used for every key the file and
+// the environment leave out.
+func DefaultConfig() *Config {
+	return &Config{
+		Matrix:     MatrixConfig{DeviceName: "guidebot"},
+		Database:   DatabaseConfig{Type: "sqlite3", URI: "guidebot.db"},
+		Encryption: EncryptionConfig{Enabled: true},
+		Bot: BotConfig{Prefix: "!", DefaultLanguage: "en", SettingsPowerLevel: 50,
+			RateLimit: 5, RateLimitWindow: 10 * time.Second, MaxPendingPerRoom: 50},
+		Rooms:         RoomsConfig{AutoJoin: true},
+		Announcements: AnnouncementsConfig{Schedule: "0 9 * * *", Timezone: "UTC"},
+		Logging:       LoggingConfig{Level: "info", Format: "pretty"},
+	}
+}
+
+// LoadConfig reads path (if not empty) over the defaults, applies the
+// GUIDEBOT_* environment variables and validates the result. On error the
+// returned config is still filled in as far as possible, and the error is
+// Problems listing everything wrong, not just the first.
+func LoadConfig(path string) (*Config, error) {
+	cfg := DefaultConfig()
+	cfg.file = path
+	cfg.pos = map[string]Problem{}
+	var probs Problems
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("reading config: %w", err)
+		}
+		probs = append(probs, cfg.decode(data)...)
+		if len(probs) == 1 && probs[0].Key == "" {
+			return cfg, probs // unreadable YAML: the rest would be noise
+		}
+	}
+	probs = append(probs, cfg.applyEnv(os.LookupEnv)...)
+	var vp Problems
+	if err := cfg.Validate(); errors.As(err, &vp) {
+		probs = append(probs, vp...)
+	}
+	if len(probs) > 0 {
+		return cfg, probs
+	}
+	return cfg, nil
+}
+
+// problem locates msg at the place key was set (file line, env variable, or
+// nowhere when it is a default).
+func (c *Config) problem(key, msg string) Problem {
+	p, ok := c.pos[key]
+	if !ok {
+		p = Problem{File: c.file, Key: key}
+	}
+	p.Message = msg
+	return p
+}
