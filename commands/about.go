@@ -25,7 +25,7 @@ func (st *state) renderAbout(lang content.Lang) Reply {
 	if d := st.set.Reviewed(); d.IsZero() {
 		o.tr(kNothingYet)
 	} else {
-		o.text(d.String())
+		o.date(d.Time)
 	}
 	o.nl()
 	o.label(kSources)
@@ -33,9 +33,12 @@ func (st *state) renderAbout(lang content.Lang) Reply {
 	o.text(", ")
 	o.tr(kEachFactSource)
 	o.nl()
-	o.label(kSourceCodeLabel)
-	o.link(string(st.opts.sourceURL), st.opts.sourceURL, false)
-	o.nl()
+	// Only the operator knows where the code of the build it runs lives.
+	if st.opts.sourceURL != "" {
+		o.label(kSourceCodeLabel)
+		o.link(string(st.opts.sourceURL), st.opts.sourceURL, false)
+		o.nl()
+	}
 	o.label(kBotVersion)
 	o.text(st.opts.version)
 	if st.opts.commit != "" {

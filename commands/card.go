@@ -27,7 +27,7 @@ func (st *state) card(o *out, m *content.Messenger) {
 			if i > 0 {
 				o.raw(" → ", " → ")
 			}
-			o.text(h.Date.String())
+			o.date(h.Date.Time)
 			o.text(" ")
 			o.tr(statusKey(h.Status))
 		}
@@ -136,7 +136,7 @@ func (st *state) card(o *out, m *content.Messenger) {
 	}
 	o.nl()
 	o.label(kReviewed)
-	o.text(m.Reviewed.String())
+	o.date(m.Reviewed.Time)
 }
 
 // statusLine writes the messenger's status with the date and reason of the
@@ -155,7 +155,7 @@ func (st *state) statusLine(o *out, m *content.Messenger) {
 		o.tr(kSince)
 	}
 	o.text(" ")
-	o.text(h.Date.String())
+	o.date(h.Date.Time)
 	if r := h.Reason.In(o.lang); r != "" && m.Status != content.Recommended {
 		o.dash()
 		o.text(r)

@@ -13,6 +13,7 @@ type key int
 const (
 	kYes key = iota
 	kPartial
+	kUnknown
 	kNo
 	kNA
 	kStRecommended
@@ -66,14 +67,12 @@ const (
 	kNoMessengers
 	kMinimum
 	kBestCase
-	kMinShort
-	kBestShort
 
 	// recommend
 	kGeneral
 	kFor
 	kNoneFits
-	kBestCaseMet
+	kMeets
 	kLeftOut
 	kNarrowDown
 	kNeeds
@@ -92,6 +91,7 @@ const (
 	kMetBy
 	kPartlyMetBy
 	kNotMetBy
+	kUnknownFor
 	kCriteriaSince
 	kCompareHint
 	kNothingYet
@@ -161,15 +161,16 @@ const (
 // catalog holds the strings. {1}, {2}, … are filled in by trf.
 var catalog = [nKeys]content.Text{
 	kYes:              {EN: "yes", FR: "oui"},
-	kPartial:          {EN: "partial", FR: "partiel"},
+	kPartial:          {EN: "partial", FR: "en partie"},
+	kUnknown:          {EN: "unknown", FR: "inconnu"},
 	kNo:               {EN: "no", FR: "non"},
 	kNA:               {EN: "n/a", FR: "sans objet"},
 	kStRecommended:    {EN: "recommended", FR: "recommandée"},
 	kStAdditional:     {EN: "additional option", FR: "option supplémentaire"},
-	kStNotRecommended: {EN: "no longer recommended", FR: "plus recommandée"},
+	kStNotRecommended: {EN: "no longer recommended", FR: "retirée des recommandations"},
 	kHdRecommended:    {EN: "Recommended", FR: "Recommandées"},
 	kHdAdditional:     {EN: "Additional options", FR: "Autres options"},
-	kHdNotRecommended: {EN: "No longer recommended", FR: "Plus recommandées"},
+	kHdNotRecommended: {EN: "No longer recommended", FR: "Ne sont plus recommandées"},
 	kIdPhone:          {EN: "phone number", FR: "numéro de téléphone"},
 	kIdUsername:       {EN: "username", FR: "nom d'utilisateur"},
 	kIdRandom:         {EN: "random ID", FR: "identifiant aléatoire"},
@@ -180,7 +181,7 @@ var catalog = [nKeys]content.Text{
 	kSince:            {EN: "since", FR: "depuis le"},
 	kRemoved:          {EN: "removed", FR: "retirée le"},
 	kNetwork:          {EN: "Network", FR: "Réseau"},
-	kOwnDesign:        {EN: "Own design", FR: "Architecture propre"},
+	kOwnDesign:        {EN: "A design of its own", FR: "Une architecture qui lui est propre"},
 	kDecentralized:    {EN: "Decentralized", FR: "Décentralisé"},
 	kProtocol:         {EN: "Protocol", FR: "Protocole"},
 	kE2EE:             {EN: "End-to-end encrypted by default", FR: "Chiffrement de bout en bout par défaut"},
@@ -197,7 +198,7 @@ var catalog = [nKeys]content.Text{
 	kOffline:          {EN: "Works without internet", FR: "Fonctionne sans internet"},
 	kIdentifier:       {EN: "Identifier", FR: "Identifiant"},
 	kPlatforms:        {EN: "Platforms", FR: "Plateformes"},
-	kApp:              {EN: "{1} app", FR: "Appli {1}"},
+	kApp:              {EN: "{1} app", FR: "Application {1}"},
 	kAudits:           {EN: "Audits", FR: "Audits"},
 	kNoAudit:          {EN: "none published", FR: "aucun publié"},
 	kCaveats:          {EN: "Caveats", FR: "Points d'attention"},
@@ -213,12 +214,10 @@ var catalog = [nKeys]content.Text{
 	kNoMessengers:     {EN: "No messengers yet.", FR: "Aucune messagerie pour l'instant."},
 	kMinimum:          {EN: "Minimum requirements", FR: "Exigences minimales"},
 	kBestCase:         {EN: "Best case", FR: "Critères optimaux"},
-	kMinShort:         {EN: "min.", FR: "min."},
-	kBestShort:        {EN: "best", FR: "opt."},
-	kGeneral:          {EN: "The general recommendation, best first", FR: "La recommandation générale, les meilleures d'abord"},
+	kGeneral:          {EN: "What Privacy Guides recommends, in its order", FR: "Ce que recommande Privacy Guides, dans son ordre"},
 	kFor:              {EN: "Your needs", FR: "Vos besoins"},
 	kNoneFits:         {EN: "No recommended messenger meets all of these needs.", FR: "Aucune messagerie recommandée ne répond à tous ces besoins."},
-	kBestCaseMet:      {EN: "meets {1} of {2} best-case criteria", FR: "remplit {1} des {2} critères optimaux"},
+	kMeets:            {EN: "Meets", FR: "Répond à"},
 	kLeftOut:          {EN: "Left out", FR: "Écartées"},
 	kNarrowDown:       {EN: "Narrow it down to your needs", FR: "Affinez selon vos besoins"},
 	kNeeds:            {EN: "Needs", FR: "Besoins"},
@@ -235,6 +234,7 @@ var catalog = [nKeys]content.Text{
 	kMetBy:            {EN: "met by", FR: "rempli par"},
 	kPartlyMetBy:      {EN: "partly met by", FR: "rempli en partie par"},
 	kNotMetBy:         {EN: "not met by", FR: "non rempli par"},
+	kUnknownFor:       {EN: "unknown for", FR: "inconnu pour"},
 	kCriteriaSince:    {EN: "Criteria in effect since", FR: "Critères en vigueur depuis le"},
 	kCompareHint:      {EN: "Compare messengers criterion by criterion", FR: "Comparer des messageries critère par critère"},
 	kNothingYet:       {EN: "nothing yet", FR: "rien pour l'instant"},
@@ -291,6 +291,31 @@ var catalog = [nKeys]content.Text{
 	kUnsubscribed:     {EN: "This room will no longer get these messages.", FR: "Ce salon ne recevra plus ces messages."},
 }
 
+// criterionLabels are short names for the criteria, for the rows of the
+// compare table; the criteria's full texts are in the content.
+var criterionLabels = map[string]content.Text{
+	"open-source-clients":     {EN: "Open-source apps", FR: "Applications libres"},
+	"no-personal-identifiers": {EN: "No personal identifier", FR: "Sans identifiant personnel"},
+	"e2ee-private-default":    {EN: "Private chats E2EE by default", FR: "Privé chiffré par défaut"},
+	"e2ee-all-messages":       {EN: "E2EE for every message", FR: "Tout message chiffrable"},
+	"forward-secrecy":         {EN: "Forward secrecy", FR: "Confidentialité persistante"},
+	"independent-audit":       {EN: "Independent audit", FR: "Audit indépendant"},
+	"future-secrecy":          {EN: "Future secrecy", FR: "Confidentialité future"},
+	"open-source-servers":     {EN: "Open-source servers", FR: "Serveurs libres"},
+	"decentralized":           {EN: "Decentralized network", FR: "Réseau décentralisé"},
+	"e2ee-all-default":        {EN: "Everything E2EE by default", FR: "Tout chiffré par défaut"},
+	"all-platforms":           {EN: "All five platforms", FR: "Les cinq plateformes"},
+}
+
+// criterionLabel is the short name of cr in lang; a criterion without one
+// shows its full text.
+func criterionLabel(lang content.Lang, cr content.Criterion) string {
+	if l, ok := criterionLabels[cr.ID]; ok {
+		return l.In(lang)
+	}
+	return cr.Text.In(lang)
+}
+
 // tr returns the string k in lang.
 func tr(lang content.Lang, k key) string { return catalog[k].In(lang) }
 
@@ -326,6 +351,8 @@ func supportKey(s content.Support) key {
 		return kPartial
 	case content.No:
 		return kNo
+	case content.Support("unknown"):
+		return kUnknown
 	}
 	return kNA
 }

@@ -48,7 +48,7 @@ func changeList(o *out, entries []*content.Change) {
 	o.ul()
 	for _, e := range entries {
 		o.li()
-		o.bold(e.Date.String())
+		o.bold(date(o.lang, e.Date.Time))
 		o.dash()
 		o.t(e.Text)
 		o.src(e.Source)

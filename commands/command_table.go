@@ -63,7 +63,7 @@ func init() {
 			run:     runCompare},
 		{Name: "recommend", FR: "recommander", Aliases: []string{"rec", "recommandation"},
 			Args:    tx("[NEED…]", "[BESOIN…]"),
-			Desc:    tx("the messengers that meet every need, best first, and why the others are left out", "les messageries qui répondent à tous les besoins, les meilleures d'abord, et pourquoi les autres sont écartées"),
+			Desc:    tx("the messengers Privacy Guides recommends that meet every need, in its order, and why the others are left out", "les messageries recommandées par Privacy Guides qui répondent à tous les besoins, dans son ordre, et pourquoi les autres sont écartées"),
 			Example: tx("recommend no-phone ios", "recommander sans-telephone ios"),
 			run:     runRecommend},
 		{Name: "networks", FR: "reseaux", Aliases: []string{"network", "reseau"},

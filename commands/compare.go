@@ -90,7 +90,7 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 	}
 	o := out{lang: ls.lang, prefix: prefix,
 		// Bytes per line: accents take two, padding at line ends is dropped.
-		p: make([]byte, 0, lines*lineWidth*9/8+t.legendLen+256),
+		p: make([]byte, 0, lines*lineWidth*9/8+256),
 		h: make([]byte, 0, htmlSize)}
 	for i, m := range ms {
 		if i > 0 {
@@ -144,7 +144,7 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 		for k := range height {
 			label := ""
 			if k == 0 {
-				label = r.plainLabel()
+				label = r.label
 			}
 			o.p = pad(o.p, label, t.width0)
 			for j := range ms {
@@ -161,21 +161,6 @@ func (st *state) renderCompare(ls *langState, prefix string, ms []*content.Messe
 	}
 	o.h = append(o.h, "</tbody></table>"...)
 
-	// The plain table numbers the criteria; spell them out below it.
-	legend := false
-	for _, r := range t.rows {
-		if r.short == "" {
-			continue
-		}
-		if !legend {
-			o.p = append(o.p, '\n')
-			legend = true
-		}
-		o.p = append(o.p, r.short...)
-		o.p = append(o.p, colonPlain(ls.lang)...)
-		o.p = append(o.p, r.label...)
-		o.p = append(o.p, '\n')
-	}
 	o.raw("\n", "")
 	o.tr(kDetails)
 	o.colon()

@@ -15,18 +15,17 @@ type compareTable struct {
 	rows   []cmpRow
 	cols   map[string][]cell // messenger id → one cell per row
 	width0 int               // the widest plain-text row label
-	// To size an answer up front: bytes of the row labels' HTML, of the
-	// plain-text legend, and per messenger of its cells' HTML and of the
-	// lines its cells add to the plain table.
-	labelLen, legendLen int
-	colLen, colLines    map[string]int
+	// To size an answer up front: bytes of the row labels' HTML, and per
+	// messenger of its cells' HTML and of the lines its cells add to the
+	// plain table.
+	labelLen         int
+	colLen, colLines map[string]int
 }
 
 // cmpRow is one criterion of the comparison.
 type cmpRow struct {
-	label   string // the row's label; HTML, and plain text unless short is set
+	label   string // the row's label
 	html    string // the label escaped, with its cell markup
-	short   string // plain-text label for a criterion too long for a table row
 	section bool   // a heading row, without cells
 }
 
@@ -71,7 +70,7 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 		{cmpRow{label: tr(lang, kStatus)}, func(m *content.Messenger) []string {
 			l := one(statusKey(m.Status))
 			if h := currentStatus(m); h != nil && m.Status != content.Recommended {
-				l = append(l, tr(lang, kSince)+" "+h.Date.String())
+				l = append(l, tr(lang, kSince)+" "+date(lang, h.Date.Time))
 			}
 			return l
 		}},
@@ -114,13 +113,13 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 		row{cmpRow{label: tr(lang, kTor)}, support(func(m *content.Messenger) content.Fact { return m.Tor })},
 		row{cmpRow{label: tr(lang, kOffline)}, support(func(m *content.Messenger) content.Fact { return m.Offline })},
 	)
-	criteria := func(heading, short key, cs []content.Criterion) {
+	criteria := func(heading key, cs []content.Criterion) {
 		if len(cs) == 0 {
 			return
 		}
 		rows = append(rows, row{cmpRow: cmpRow{label: tr(lang, heading), section: true}})
-		for i, cr := range cs {
-			rows = append(rows, row{cmpRow{label: cr.Text.In(lang), short: tr(lang, short) + " " + strconv.Itoa(i+1)},
+		for _, cr := range cs {
+			rows = append(rows, row{cmpRow{label: criterionLabel(lang, cr)},
 				func(m *content.Messenger) []string {
 					if f, ok := m.Criteria[cr.ID]; ok {
 						return one(supportKey(f.Value))
@@ -129,26 +128,20 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 				}})
 		}
 	}
-	criteria(kMinimum, kMinShort, st.set.Criteria.Minimum)
-	criteria(kBestCase, kBestShort, st.set.Criteria.BestCase)
+	criteria(kMinimum, st.set.Criteria.Minimum)
+	criteria(kBestCase, st.set.Criteria.BestCase)
 
 	for _, r := range rows {
 		esc := html.EscapeString(r.label)
 		switch {
 		case r.section:
 			r.html = "<tr><td><b><i>" + esc + "</i></b></td>"
-		case r.short != "":
-			// A criterion: a sentence, not a field name.
-			r.html = "<tr><td>" + esc + "</td>"
 		default:
 			r.html = "<tr><td><b>" + esc + "</b></td>"
 		}
 		t.rows = append(t.rows, r.cmpRow)
-		t.width0 = max(t.width0, utf8.RuneCountInString(r.plainLabel()))
+		t.width0 = max(t.width0, utf8.RuneCountInString(r.label))
 		t.labelLen += len(r.html) + len("</tr>")
-		if r.short != "" {
-			t.legendLen += len(r.short) + len(r.label) + 4
-		}
 	}
 	for _, m := range st.set.Messengers {
 		cells := make([]cell, len(rows))
@@ -164,11 +157,4 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 		t.cols[m.ID] = cells
 	}
 	return t
-}
-
-func (r cmpRow) plainLabel() string {
-	if r.short != "" {
-		return r.short
-	}
-	return r.label
 }

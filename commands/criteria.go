@@ -32,7 +32,7 @@ func (st *state) renderCriteria(lang content.Lang) Reply {
 			for _, v := range []struct {
 				k key
 				s content.Support
-			}{{kMetBy, content.Yes}, {kPartlyMetBy, content.Partial}, {kNotMetBy, content.No}} {
+			}{{kMetBy, content.Yes}, {kPartlyMetBy, content.Partial}, {kNotMetBy, content.No}, {kUnknownFor, content.Support("unknown")}} {
 				users := st.usersOf(func(m *content.Messenger) bool {
 					f, ok := m.Criteria[c.ID]
 					return ok && f.Value == v.s
@@ -51,7 +51,7 @@ func (st *state) renderCriteria(lang content.Lang) Reply {
 	if !cr.Version.IsZero() {
 		o.tr(kCriteriaSince)
 		o.text(" ")
-		o.text(cr.Version.String())
+		o.date(cr.Version.Time)
 		o.src(cr.Source)
 		o.nl()
 	}

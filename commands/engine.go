@@ -39,7 +39,9 @@ func WithVersion(version, commit string) Option {
 	return func(o *options) { o.version, o.commit = version, commit }
 }
 
-// WithSourceURL sets the source-code URL that about shows.
+// WithSourceURL sets the source-code URL that about shows: the operator's
+// setting (bot.source_url) or a value set when building. Without it, or
+// with "", about says nothing about source code.
 func WithSourceURL(url string) Option {
 	return func(o *options) { o.sourceURL = content.URL(url) }
 }
@@ -58,12 +60,9 @@ func WithDefaults(lang content.Lang, prefix string) Option {
 	}
 }
 
-// DefaultSourceURL is where guidebot's source code lives.
-const DefaultSourceURL = "https://github.com/guidebot/guidebot"
-
 // New returns an engine over set.
 func New(set *content.Set, opts ...Option) *Engine {
-	e := &Engine{opts: options{version: "dev", sourceURL: DefaultSourceURL, lang: content.EN, prefix: defaultPrefix}}
+	e := &Engine{opts: options{version: "dev", lang: content.EN, prefix: defaultPrefix}}
 	for _, o := range opts {
 		o(&e.opts)
 	}

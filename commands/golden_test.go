@@ -117,7 +117,7 @@ func TestGoldenAnnouncement(t *testing.T) {
 		if r.Command != "announcement" || r.Failed {
 			t.Errorf("announcement reply %q %v", r.Command, r.Failed)
 		}
-		if strings.Index(r.Plain, set.Changes[0].Date.String()) > strings.Index(r.Plain, set.Changes[1].Date.String()) {
+		if strings.Index(r.Plain, date(lang, set.Changes[0].Date.Time)) > strings.Index(r.Plain, date(lang, set.Changes[1].Date.Time)) {
 			t.Errorf("announcement not newest first:\n%s", r.Plain)
 		}
 		golden(t, "announcement."+string(lang)+".txt", r.Plain+"\n")

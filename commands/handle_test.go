@@ -149,8 +149,8 @@ func TestRecommend(t *testing.T) {
 		"• Signal — needs a phone number",
 		"• Briar — no iOS app",
 		"• Molly — needs a phone number; no iOS app",
-		"• Session — no longer recommended since 2025-05-16",
-		"• Element — no longer recommended since 2025-05-10",
+		"• Session — no longer recommended since 16 May 2025",
+		"• Element — no longer recommended since 10 May 2025",
 	} {
 		if !strings.Contains(r.Plain, want) {
 			t.Errorf("recommend no-phone ios lacks %q:\n%s", want, r.Plain)
@@ -171,7 +171,18 @@ func TestRecommend(t *testing.T) {
 	}
 
 	r, _ = ask(e, newRoom(content.EN), "!recommend")
-	if !strings.Contains(r.Plain, "The general recommendation") || !strings.Contains(r.Plain, "The needs are: no-phone") {
+	// Privacy Guides' order, not a ranking of the bot's own.
+	order := []int{strings.Index(r.Plain, "• Signal"), strings.Index(r.Plain, "• Molly"), strings.Index(r.Plain, "• SimpleX Chat"), strings.Index(r.Plain, "• Briar")}
+	for i := 1; i < len(order); i++ {
+		if order[i-1] < 0 || order[i] < order[i-1] {
+			t.Errorf("general recommendation not in Privacy Guides' order (Signal, Molly, SimpleX Chat, Briar):\n%s", r.Plain)
+			break
+		}
+	}
+	if strings.Contains(r.Plain, "best-case criteria") {
+		t.Errorf("general recommendation still counts best-case criteria:\n%s", r.Plain)
+	}
+	if !strings.Contains(r.Plain, "What Privacy Guides recommends, in its order") || !strings.Contains(r.Plain, "The needs are: no-phone") {
 		t.Errorf("general recommendation:\n%s", r.Plain)
 	}
 

@@ -75,7 +75,7 @@ func (st *state) renderList(lang content.Lang) Reply {
 				o.text(" (")
 				o.tr(kRemoved)
 				o.text(" ")
-				o.text(h.Date.String())
+				o.date(h.Date.Time)
 				o.text(")")
 			}
 		}

@@ -1,7 +1,7 @@
 package commands
 
 import (
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/guidebot/guidebot/content"
@@ -52,10 +52,6 @@ func (st *state) recommendFrags(ls *langState) {
 		ls.status[m.ID] = fragment(lang, func(o *out) { st.statusLine(o, m) })
 		ls.fit[m.ID] = fragment(lang, func(o *out) {
 			st.statusLine(o, m)
-			if best := len(st.set.Criteria.BestCase); best > 0 {
-				o.semi()
-				o.text(trf(lang, kBestCaseMet, strconv.Itoa(st.set.BestCaseMet(m)), strconv.Itoa(best)))
-			}
 			o.text(". ")
 			o.t(m.Summary.Text)
 		})
@@ -66,11 +62,12 @@ func (st *state) recommendFrags(ls *langState) {
 }
 
 // renderRecommend answers recommend: the messengers that meet every need,
-// best first, each with why, and those left out with the needs they miss.
+// in Privacy Guides' order, each with the needs it meets, and those left out with the needs they miss.
 // Without needs it is the general recommendation.
 func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.Need) Reply {
 	lang := ls.lang
 	fit, left := st.set.Recommend(needs)
+	fit = inPrivacyGuidesOrder(fit)
 	o := newOut(lang, prefix, 2048)
 	if len(needs) == 0 {
 		o.bold(tr(lang, kGeneral))
@@ -95,6 +92,16 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 			o.bold(m.Name)
 			o.dash()
 			o.frag(ls.fit[m.ID])
+			if len(needs) > 0 {
+				o.raw("\n  ", "<br>")
+				o.label(kMeets)
+				for i, n := range needs {
+					if i > 0 {
+						o.text(", ")
+					}
+					o.t(n.Name)
+				}
+			}
 			o.eli()
 		}
 		o.eul()
@@ -166,4 +173,28 @@ func (c *call) unknownNeed(name string) Reply {
 	o.colon()
 	needList(&o)
 	return o.reply()
+}
+
+// privacyGuidesOrder is the order in which Privacy Guides lists the
+// messengers it recommends (Molly under Signal). recommend keeps it rather
+// than ranking them itself; a messenger not in it comes after, in the
+// content's order.
+var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
+
+// inPrivacyGuidesOrder sorts ms, best status first, then as Privacy Guides
+// lists them.
+func inPrivacyGuidesOrder(ms []*content.Messenger) []*content.Messenger {
+	pos := func(m *content.Messenger) int {
+		if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
+			return i
+		}
+		return len(privacyGuidesOrder)
+	}
+	slices.SortStableFunc(ms, func(a, b *content.Messenger) int {
+		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
+			return d
+		}
+		return pos(a) - pos(b)
+	})
+	return ms
 }

@@ -14,6 +14,11 @@ import (
 	"github.com/guidebot/guidebot/content"
 )
 
+// sourceURL is where the code of this build lives, for about: set it when
+// building with -ldflags "-X main.sourceURL=https://…". Unset, about says
+// nothing about source code.
+var sourceURL string
+
 // localFlags are the flags shared by console and ask.
 type localFlags struct {
 	lang    string
@@ -40,7 +45,7 @@ func (f *localFlags) engine() (*commands.Engine, *memRoom, error) {
 			return nil, nil, err
 		}
 	}
-	e := commands.New(set, commands.WithVersion(version, commit))
+	e := commands.New(set, commands.WithVersion(version, commit), commands.WithSourceURL(sourceURL))
 	return e, newMemRoom(lang), nil
 }
 
