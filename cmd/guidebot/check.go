@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/guidebot/guidebot/bot"
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/content"
 )
 
@@ -24,7 +24,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	failed := false
 	report := func(err error) {
 		failed = true
-		var cps bot.Problems
+		var cps config.Problems
 		var lps content.Problems
 		switch {
 		case errors.As(err, &cps):
@@ -41,7 +41,15 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if *configPath != "" {
-		cfg, err := bot.LoadConfig(*configPath)
+		cfg, err := config.LoadConfig(*configPath)
+		for _, w := range config.FileWarnings(*configPath) {
+			fmt.Fprintln(stdout, w)
+		}
+		if err == nil {
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintln(stdout, w)
+			}
+		}
 		if err != nil {
 			report(err)
 		} else {

@@ -174,3 +174,44 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("check printed the password:\n%s", out)
 	}
 }
+
+// TestCheckNeverPrintsSecrets runs check on configs with a secret in every
+// secret field, broken in various ways, and looks for the secrets in all it
+// prints.
+func TestCheckNeverPrintsSecrets(t *testing.T) {
+	for _, k := range []string{"GUIDEBOT_MATRIX_PASSWORD", "GUIDEBOT_MATRIX_ACCESS_TOKEN", "GUIDEBOT_ENCRYPTION_PICKLE_KEY", "GUIDEBOT_DATABASE_URI", "GUIDEBOT_DATABASE_TYPE", "GUIDEBOT_MATRIX_HOMESERVER"} {
+		t.Setenv(k, "")
+	}
+	secrets := []string{"pw-S3CRET", "tok-S3CRET", "pk-S3CRET", "db-S3CRET", "hs-S3CRET"}
+	base := "matrix:\n  homeserver: https://bot:hs-S3CRET@matrix.example.org\n  user_id: \"@b:example.org\"\n" +
+		"  password: pw-S3CRET\n  access_token: tok-S3CRET\n" +
+		"database:\n  type: postgres\n  uri: postgres://guidebot:db-S3CRET%zz#/@db.example.org/guidebot\n" +
+		"encryption:\n  pickle_key: pk-S3CRET\n"
+	for name, text := range map[string]string{
+		"each broken":        base,
+		"unknown key":        base + "bogus: pw-S3CRET\n",
+		"secrets as lists":   strings.NewReplacer("pw-S3CRET", "[pw-S3CRET]", "tok-S3CRET", "{a: tok-S3CRET}", "pk-S3CRET", "[pk-S3CRET]").Replace(base),
+		"alias":              strings.Replace(base, "pw-S3CRET", "*pw-S3CRET", 1),
+		"bad int after":      base + "bot:\n  settings_power_level: pk-S3CRET\n",
+		"unterminated quote": strings.Replace(base, "pw-S3CRET", "\"pw-S3CRET", 1),
+		"tab indent":         strings.Replace(base, "  password", "\tpassword", 1),
+		"empty key":          base + "\"\": tok-S3CRET\n",
+		"duplicate":          base + "matrix:\n  password: pw-S3CRET\n",
+		"key=value dsn":      strings.Replace(base, "postgres://guidebot:db-S3CRET%zz#/@db.example.org/guidebot", "\"host=db password='db-S3CRET\"", 1),
+	} {
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// the test content, so that only the config is in question
+		code, out, errOut := runCLI(t, "", "check", "-c", path, "--content", filepath.Join("..", "..", "content", "testdata", "valid"))
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1\n%s", name, code, out)
+		}
+		for _, s := range secrets {
+			if strings.Contains(out+errOut, s) || strings.Contains(out+errOut, strings.TrimSuffix(s, "-S3CRET")+"-") {
+				t.Errorf("%s: check printed %s:\n%s%s", name, s, out, errOut)
+			}
+		}
+	}
+}
