@@ -57,7 +57,6 @@ func openDatabase(ctx context.Context, cfg DatabaseConfig, log zerolog.Logger) (
 	return db, lock, nil
 }
 
-
 // sqlitePath is the file a SQLite URI names.
 func sqlitePath(uri string) string {
 	p := strings.TrimPrefix(uri, "file:")

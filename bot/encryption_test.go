@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/guidebot/guidebot/commands"
 	"io"
 	"net/http"
 	"strings"
@@ -76,8 +77,8 @@ func TestUndecryptableNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := resp2.EventID
-	if got := u.WaitReply(tb.userID, first).Content.AsMessage().Body; got != cannotRead.EN {
-		t.Errorf("notice = %q, want %q", got, cannotRead.EN)
+	if got := u.WaitReply(tb.userID, first).Content.AsMessage().Body; got != commands.NoticeUndecryptable.EN {
+		t.Errorf("notice = %q, want %q", got, commands.NoticeUndecryptable.EN)
 	}
 	// a command after them is answered once the bot has dealt with both
 	u.Sentinel(room, tb.userID, "!help")
@@ -98,7 +99,7 @@ func TestEncryptedRoomWithoutEncryption(t *testing.T) {
 	cmd := u.Say(room, "!help")
 	u.WaitEvent("the cannot-read notice", waitLong, func(evt *event.Event) bool {
 		m := evt.Content.AsMessage()
-		return evt.Sender == tb.userID && m.RelatesTo.GetReplyTo() == cmd && m.Body == noEncryption.EN
+		return evt.Sender == tb.userID && m.RelatesTo.GetReplyTo() == cmd && m.Body == commands.NoticeNoEncryption.EN
 	})
 }
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"github.com/guidebot/guidebot/commands"
 	"regexp"
 	"slices"
 	"strings"
@@ -239,7 +240,7 @@ func TestFaultHostileMessages(t *testing.T) {
 		}
 		first, _, _ := strings.Cut(msg.Body, "\n")
 		t.Logf("%-40s → %.90q", s.name, first)
-		if msg.Body == cannotRead.EN {
+		if msg.Body == commands.NoticeUndecryptable.EN {
 			// It did decrypt: malformed content is the sender's problem,
 			// not a key problem, and must not use up the room's notice.
 			t.Errorf("%s: answered %q", s.name, msg.Body)

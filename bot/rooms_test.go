@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"github.com/guidebot/guidebot/commands"
 	"slices"
 	"testing"
 	"time"
@@ -166,7 +167,7 @@ func TestFloodLimit(t *testing.T) {
 		u.WaitAnswer(tb.userID, c)
 	}
 	slow := u.WaitAnswer(tb.userID, cmds[floodMax])
-	if slow.Body != slowDown.EN {
+	if slow.Body != commands.NoticeSlowDown.EN {
 		t.Errorf("flood notice = %q", slow.Body)
 	}
 	v.Sentinel(room, tb.userID, "!help") // an answer to u would come before its answer

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"net/http"
 
 	"maunium.net/go/mautrix"
@@ -49,10 +50,9 @@ func (b *Bot) send(ctx context.Context, o outgoing) (id.EventID, error) {
 		if err != nil {
 			return "", fmt.Errorf("checking whether the room is encrypted: %w", err)
 		}
-		if encrypted {
-			if b.crypto == nil {
-				return "", errEncryptionOff
-			}
+		// Without encryption the bot can only say so, in the clear (the
+		// notice that it cannot read the room).
+		if encrypted && b.crypto != nil {
 			enc, err := b.crypto.Encrypt(ctx, o.room, evtType, o.content)
 			if err != nil {
 				return "", fmt.Errorf("encrypting: %w", err)
@@ -135,7 +135,7 @@ func announcementContent(reply commands.Reply) *event.Content {
 // replyNotice is a short notice in reply to evt (undecryptable messages,
 // flood warnings).
 func replyNotice(evt *event.Event, plain string) *event.Content {
-	c := notice(plain, "")
+	c := notice(plain, html.EscapeString(plain))
 	c.SetReply(evt)
 	return &event.Content{Parsed: c}
 }

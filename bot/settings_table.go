@@ -171,4 +171,3 @@ func (t *settingsTable) copy(ctx context.Context, from, to id.RoomID) error {
 	t.resolve(to, false)
 	return nil
 }
-

@@ -37,4 +37,3 @@ func (t stateTable) put(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
-

@@ -115,4 +115,3 @@ func isOwnJoin(evt *event.Event, self id.UserID) bool {
 	}
 	return true
 }
-

@@ -351,7 +351,7 @@ func supportKey(s content.Support) key {
 		return kPartial
 	case content.No:
 		return kNo
-	case content.Support("unknown"):
+	case content.Unknown:
 		return kUnknown
 	}
 	return kNA

@@ -60,12 +60,6 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 	support := func(f func(m *content.Messenger) content.Fact) func(m *content.Messenger) []string {
 		return func(m *content.Messenger) []string { return one(supportKey(f(m).Value)) }
 	}
-	yesNo := func(ok bool) []string {
-		if ok {
-			return one(kYes)
-		}
-		return one(kNo)
-	}
 	rows := []row{
 		{cmpRow{label: tr(lang, kStatus)}, func(m *content.Messenger) []string {
 			l := one(statusKey(m.Status))
@@ -80,7 +74,7 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 			}
 			return one(kOwnDesign)
 		}},
-		{cmpRow{label: tr(lang, kDecentralized)}, func(m *content.Messenger) []string { return yesNo(m.Network.Decentralized) }},
+		{cmpRow{label: tr(lang, kDecentralized)}, func(m *content.Messenger) []string { return one(supportKey(m.Network.Decentralized)) }},
 		{cmpRow{label: tr(lang, kRowE2EE1)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.OneToOne })},
 		{cmpRow{label: tr(lang, kRowE2EEGroups)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Groups })},
 		{cmpRow{label: tr(lang, kRowE2EECalls)}, support(func(m *content.Messenger) content.Fact { return m.E2EE.Calls })},
@@ -100,11 +94,14 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 	}
 	rows = append(rows,
 		row{cmpRow{label: tr(lang, kAudits)}, func(m *content.Messenger) []string {
-			if len(m.Audits) == 0 {
+			// Only audits count here: an analysis of the protocol or
+			// researchers' findings are shown on the card, as such.
+			audits := m.CodeAudits()
+			if len(audits) == 0 {
 				return one(kNoAudit)
 			}
-			years := make([]string, len(m.Audits))
-			for i, a := range m.Audits {
+			years := make([]string, len(audits))
+			for i, a := range audits {
 				years[i] = strconv.Itoa(a.Year)
 			}
 			return []string{strings.Join(years, ", ")}

@@ -32,7 +32,7 @@ func (st *state) renderCriteria(lang content.Lang) Reply {
 			for _, v := range []struct {
 				k key
 				s content.Support
-			}{{kMetBy, content.Yes}, {kPartlyMetBy, content.Partial}, {kNotMetBy, content.No}, {kUnknownFor, content.Support("unknown")}} {
+			}{{kMetBy, content.Yes}, {kPartlyMetBy, content.Partial}, {kNotMetBy, content.No}, {kUnknownFor, content.Unknown}} {
 				users := st.usersOf(func(m *content.Messenger) bool {
 					f, ok := m.Criteria[c.ID]
 					return ok && f.Value == v.s

@@ -80,7 +80,7 @@ func TestBuiltinKeyFacts(t *testing.T) {
 	fact("signal", "forward secrecy", signal.ForwardSecrecy, Yes)
 	fact("molly", "forward secrecy", molly.ForwardSecrecy, Yes)
 	fact("simplex", "forward secrecy", simplex.ForwardSecrecy, Yes)
-	fact("element", "forward secrecy", element.ForwardSecrecy, Partial)
+	fact("element", "forward secrecy", element.ForwardSecrecy, No)
 	fact("briar", "calls", briar.E2EE.Calls, NA)
 	fact("briar", "offline", briar.Offline, Yes)
 	fact("briar", "tor", briar.Tor, Yes)
@@ -104,7 +104,7 @@ func TestBuiltinKeyFacts(t *testing.T) {
 		"signal": {"centralized"}, "molly": {"centralized"}, "element": {"federated"},
 		"simplex": {}, "briar": {"p2p", "anonymous-routing"}, "session": {"anonymous-routing"},
 	}
-	decentralized := map[string]bool{"signal": false, "molly": false, "element": true, "simplex": true, "briar": true, "session": true}
+	decentralized := map[string]Support{"signal": No, "molly": No, "element": Yes, "simplex": Partial, "briar": Yes, "session": Yes}
 	for id, types := range nets {
 		m := mustMessenger(t, s, id)
 		if !slices.Equal(m.Network.Types, types) {
@@ -239,7 +239,7 @@ func TestBuiltinCriteria(t *testing.T) {
 		}
 		agree("forward-secrecy", m.ForwardSecrecy.Value == Yes)
 		agree("future-secrecy", m.FutureSecrecy.Value == Yes)
-		agree("decentralized", m.Network.Decentralized)
+		agree("decentralized", m.Network.Decentralized == Yes)
 		agree("no-personal-identifiers", true) // every messenger here can keep identifiers from contacts
 		five := []Platform{Linux, MacOS, Windows, Android, IOS}
 		agree("all-platforms", !slices.ContainsFunc(five, func(p Platform) bool { return !slices.Contains(m.Platforms.List, p) }))
@@ -342,7 +342,7 @@ func TestBuiltinTexts(t *testing.T) {
 	walk(reflect.ValueOf(s.Changes), "changes")
 
 	for _, m := range s.Messengers {
-		if m.Reviewed.String() != "2026-11-25" {
+		if m.Reviewed.String() != "2026-12-02" {
 			t.Errorf("%s reviewed %s", m.ID, m.Reviewed)
 		}
 		if m.Links.Docs == "" {

@@ -33,7 +33,12 @@ func (Status) Values() []string {
 
 // Values lists the answers a fact may give, for the loader.
 func (Support) Values() []string {
-	return []string{string(Yes), string(Partial), string(No), string(NA)}
+	return []string{string(Yes), string(Partial), string(No), string(NA), string(Unknown)}
+}
+
+// Values lists the kinds of review, for the loader.
+func (AuditKind) Values() []string {
+	return []string{string(KindAudit), string(KindAnalysis), string(KindFindings)}
 }
 
 // Values lists the platforms, for the loader.

@@ -426,6 +426,9 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		seenPlat[p] = true
 	}
 
+	if f.Decoded("network.decentralized") && m.Network.Decentralized == NA {
+		l.add(f.ValueAt("network.decentralized"), "network.decentralized: n/a does not apply to a network (use yes, partial, no or unknown)")
+	}
 	for i, a := range m.Audits {
 		p := fmt.Sprintf("audits[%d].year", i)
 		if f.Decoded(p) && (a.Year < 1990 || a.Year > 2100) {
@@ -445,6 +448,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		if fc.fact.Value == Partial && fc.fact.Note == nil {
 			l.add(f.At(fc.path), "%s: a partial value needs a note saying what is missing", fc.path)
 		}
+		l.needSource(f, fc.path, fc.fact)
 	}
 
 	// Criteria: a result for every criterion, and only for criteria.
@@ -472,12 +476,46 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 				}
 				continue
 			}
+			p := "criteria." + c.ID
 			if (r.Value == Partial || r.Value == No) && r.Note == nil {
-				p := "criteria." + c.ID
 				l.add(f.At(p), "%s: a %s result needs a note saying why", p, r.Value)
+			}
+			l.needSource(f, p, r)
+			if want, from, ok := mirrored(m, c.ID); ok && r.Value != want && f.Decoded(from) && f.Decoded(p+".value") {
+				l.add(f.ValueAt(p+".value"), "%s: %s contradicts %s (%s) on the same card; one fact, one value", p, r.Value, from, want)
 			}
 		}
 	}
+}
+
+// needSource: every value but unknown says where it can be checked.
+func (l *loader) needSource(f *file, path string, fact Fact) {
+	if fact.Value != Unknown && fact.Value != "" && fact.Source == "" && f.Decoded(path+".value") {
+		l.add(f.At(path), "%s: missing source (only an unknown value may go without one)", path)
+	}
+}
+
+// mirrored returns the value a criterion must have because the card states
+// the same fact elsewhere, and where.
+func mirrored(m *Messenger, criterion string) (Support, string, bool) {
+	switch criterion {
+	case "forward-secrecy":
+		return m.ForwardSecrecy.Value, "forward_secrecy.value", true
+	case "future-secrecy":
+		return m.FutureSecrecy.Value, "future_secrecy.value", true
+	case "open-source-servers":
+		return m.OpenSourceServer.Value, "open_source_server.value", true
+	case "decentralized":
+		return m.Network.Decentralized, "network.decentralized", true
+	case "all-platforms":
+		for _, p := range []Platform{Android, IOS, Windows, MacOS, Linux} {
+			if !slices.Contains(m.Platforms.List, p) {
+				return No, "platforms.list", true
+			}
+		}
+		return Yes, "platforms.list", true
+	}
+	return "", "", false
 }
 
 func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, msgsOK bool) {

@@ -85,7 +85,7 @@ func TestLoadFixture(t *testing.T) {
 		t.Errorf("alpha.Tor.Note = %+v", a.Tor.Note)
 	}
 	b := s.Messenger("beta")
-	if b.E2EE.Calls.Value != NA || b.Links.Docs != "https://example.org/beta/docs" || b.Network.Decentralized != true {
+	if b.E2EE.Calls.Value != NA || b.Links.Docs != "https://example.org/beta/docs" || b.Network.Decentralized != Yes {
 		t.Errorf("beta decoded wrong: %+v", b)
 	}
 	if len(s.Networks) != 2 || s.Networks[1].Name.FR != "Pair-à-pair" {
@@ -112,7 +112,7 @@ func TestLoadProblems(t *testing.T) {
 				`messengers/alpha.yaml:11:1: unknown field "sumary" (did you mean "summary"?)`},
 		{"unknown nested field",
 			edit(alpha, "  homepage:", "  home: https://x.org\n  homepage:"),
-			`messengers/alpha.yaml:59:3: links: unknown field "home"`},
+			`messengers/alpha.yaml:60:3: links: unknown field "home"`},
 		{"duplicate field",
 			edit(alpha, "name: Alpha\n", "name: Alpha\nname: Alpha 2\n"),
 			`messengers/alpha.yaml:3:1: duplicate field "name" (first at line 2)`},
@@ -133,7 +133,7 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/alpha.yaml:12:7: summary: missing English text (en)`},
 		{"null French text in a list",
 			edit(alpha, "fr: Exige un numéro.", "fr:"),
-			`messengers/alpha.yaml:50:5: caveats[0]: missing French text (fr)`},
+			`messengers/alpha.yaml:51:5: caveats[0]: missing French text (fr)`},
 		{"missing required field",
 			edit(alpha, "  source: https://example.org/alpha/platforms\n", ""),
 			`messengers/alpha.yaml:40:1: platforms: missing field "source"`},
@@ -145,7 +145,7 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/alpha.yaml:26:19: e2ee.groups: missing field "value"`},
 		{"relative URL",
 			edit(alpha, "homepage: https://alpha.example.org", "homepage: alpha.example.org"),
-			`messengers/alpha.yaml:59:13: links.homepage: "alpha.example.org" is not an absolute http(s) URL`},
+			`messengers/alpha.yaml:60:13: links.homepage: "alpha.example.org" is not an absolute http(s) URL`},
 		{"ftp URL",
 			edit(beta, "docs: https://example.org/beta/docs", "docs: ftp://example.org/beta/docs"),
 			`messengers/beta.yaml:51:9: links.docs: "ftp://example.org/beta/docs" is not an absolute http(s) URL`},
@@ -169,7 +169,7 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/alpha.yaml:5:9: status: unknown value "recomended" (want one of: recommended, additional, not-recommended)`},
 		{"bad support value",
 			edit(alpha, "forward_secrecy: {value: yes,", "forward_secrecy: {value: maybe,"),
-			`messengers/alpha.yaml:28:26: forward_secrecy.value: unknown value "maybe" (want one of: yes, partial, no, n/a)`},
+			`messengers/alpha.yaml:28:26: forward_secrecy.value: unknown value "maybe" (want one of: yes, partial, no, n/a, unknown)`},
 		{"bad platform",
 			edit(alpha, "list: [android, ios]", "list: [android, ios, symbian]"),
 			`messengers/alpha.yaml:41:24: platforms.list[2]: unknown value "symbian" (want one of: android, ios, windows, macos, linux, web)`},
@@ -182,15 +182,24 @@ func TestLoadProblems(t *testing.T) {
 		{"bad identifier kind",
 			edit(alpha, "kind: phone", "kind: email"),
 			`messengers/alpha.yaml:37:9: identifier.kind: unknown value "email" (want one of: phone, username, random-id, none)`},
-		{"bool written yes",
-			edit(alpha, "decentralized: false", "decentralized: no"),
-			`messengers/alpha.yaml:17:18: network.decentralized: expected true or false, found "no"`},
+		{"criterion contradicting the card",
+			edit(alpha, "forward-secrecy: {value: yes,", "forward-secrecy: {value: no, note: {en: x, fr: y},"),
+			`messengers/alpha.yaml:54:28: criteria.forward-secrecy: no contradicts forward_secrecy.value (yes) on the same card; one fact, one value`},
+		{"a value without its source",
+			edit(alpha, "future_secrecy: {value: no, source: https://example.org/alpha/fs}", "future_secrecy: {value: no}"),
+			`messengers/alpha.yaml:29:1: future_secrecy: missing source (only an unknown value may go without one)`},
+		{"bad audit kind",
+			edit(alpha, "kind: audit", "kind: review"),
+			`messengers/alpha.yaml:44:11: audits[0].kind: unknown value "review" (want one of: audit, analysis, findings)`},
+		{"decentralized written as a bool",
+			edit(alpha, "decentralized: no", "decentralized: false"),
+			`messengers/alpha.yaml:17:18: network.decentralized: unknown value "false" (want one of: yes, partial, no, n/a, unknown)`},
 		{"year not a number",
 			edit(alpha, "year: 2020", "year: twenty"),
-			`messengers/alpha.yaml:45:11: audits[0].year: expected a whole number, found "twenty"`},
+			`messengers/alpha.yaml:46:11: audits[0].year: expected a whole number, found "twenty"`},
 		{"implausible year",
 			edit(alpha, "year: 2020", "year: 1820"),
-			`messengers/alpha.yaml:45:11: audits[0].year: 1820 is not a plausible year`},
+			`messengers/alpha.yaml:46:11: audits[0].year: 1820 is not a plausible year`},
 		{"empty list item",
 			edit(alpha, "aliases: [alpha, alpha chat]", "aliases: [alpha, ~]"),
 			`messengers/alpha.yaml:3:18: aliases[1]: empty list item`},
@@ -211,11 +220,11 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/beta.yaml:17:16: network.types[1]: duplicate network type "p2p"`},
 		{"dangling criterion",
 			edit(alpha, "  forward-secrecy: {value: yes", "  forward-secrecy2: {value: yes"),
-			`messengers/alpha.yaml:52:1: criteria: no result for criterion "forward-secrecy"` + "\n" +
-				`messengers/alpha.yaml:53:3: criteria: unknown criterion "forward-secrecy2" (known: decentralized, forward-secrecy)`},
+			`messengers/alpha.yaml:53:1: criteria: no result for criterion "forward-secrecy"` + "\n" +
+				`messengers/alpha.yaml:54:3: criteria: unknown criterion "forward-secrecy2" (known: decentralized, forward-secrecy)`},
 		{"missing criterion",
 			edit(alpha, "  decentralized:\n    value: no\n    note: {en: One operator., fr: Un seul opérateur.}\n    source: https://example.org/alpha/network\n", ""),
-			`messengers/alpha.yaml:52:1: criteria: no result for criterion "decentralized"`},
+			`messengers/alpha.yaml:53:1: criteria: no result for criterion "decentralized"`},
 		{"criterion failed without note",
 			edit(beta, "    note: {en: None., fr: Aucune.}\n", ""),
 			`messengers/beta.yaml:42:3: criteria.forward-secrecy: a no result needs a note saying why`},
@@ -232,8 +241,8 @@ func TestLoadProblems(t *testing.T) {
 		{"bad id",
 			edit("criteria.yaml", "id: decentralized", "id: Decentralized!"),
 			`criteria.yaml:7:9: best_case[0].id: "Decentralized!" is not a valid id (lower-case letters, digits and dashes)` + "\n" +
-				`messengers/alpha.yaml:52:1: criteria: no result for criterion "Decentralized!"` + "\n" +
-				`messengers/alpha.yaml:54:3: criteria: unknown criterion "decentralized" (known: Decentralized!, forward-secrecy)` + "\n" +
+				`messengers/alpha.yaml:53:1: criteria: no result for criterion "Decentralized!"` + "\n" +
+				`messengers/alpha.yaml:55:3: criteria: unknown criterion "decentralized" (known: Decentralized!, forward-secrecy)` + "\n" +
 				`messengers/beta.yaml:41:1: criteria: no result for criterion "Decentralized!"` + "\n" +
 				`messengers/beta.yaml:46:3: criteria: unknown criterion "decentralized" (known: Decentralized!, forward-secrecy)`},
 		{"duplicate network id",

@@ -76,6 +76,9 @@ const (
 	Partial Support = "partial" // yes with restrictions, told in the note
 	No      Support = "no"
 	NA      Support = "n/a" // the feature does not exist (e.g. calls in Briar)
+	// Unknown: no source says. Shown as such, counted neither met nor
+	// failed; the only value that needs no source.
+	Unknown Support = "unknown"
 )
 
 // Fact is one sourced statement: a value, an optional bilingual note, and the
@@ -88,7 +91,7 @@ const (
 type Fact struct {
 	Value  Support `yaml:"value"`
 	Note   *Text   `yaml:"note,omitempty"`
-	Source URL     `yaml:"source"`
+	Source URL     `yaml:"source,omitempty"` // required but for unknown
 }
 
 // Sourced is a bilingual text with its source.
@@ -188,17 +191,39 @@ type StatusChange struct {
 // networks.yaml; it may be empty for designs of their own (SimpleX relays).
 type Network struct {
 	Types         []string `yaml:"types"`
-	Decentralized bool     `yaml:"decentralized"`
+	Decentralized Support  `yaml:"decentralized"` // partial: a design of its own, told in text
 	Text          Text     `yaml:"text"`
 	Source        URL      `yaml:"source"`
 }
 
 // Audit is one published review of a messenger's code, protocol or design.
 type Audit struct {
-	By     string `yaml:"by"`
-	Year   int    `yaml:"year"`
-	Scope  Text   `yaml:"scope"`
-	Source URL    `yaml:"source"`
+	Kind   AuditKind `yaml:"kind"`
+	By     string    `yaml:"by"`
+	Year   int       `yaml:"year"`
+	Scope  Text      `yaml:"scope"`
+	Source URL       `yaml:"source"`
+}
+
+// AuditKind says what a published review is.
+type AuditKind string
+
+// The kinds of review; only KindAudit counts as an audit.
+const (
+	KindAudit    AuditKind = "audit"    // an independent security audit of the apps or the service
+	KindAnalysis AuditKind = "analysis" // an academic or formal analysis of the protocol's design
+	KindFindings AuditKind = "findings" // researchers' published findings, not an audit
+)
+
+// CodeAudits returns the reviews that are audits.
+func (m *Messenger) CodeAudits() []Audit {
+	var out []Audit
+	for _, a := range m.Audits {
+		if a.Kind == KindAudit {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // NetworkType is one of the types of communication networks (networks.yaml).

@@ -2,7 +2,6 @@ package content
 
 import (
 	"slices"
-	"strings"
 )
 
 // Need is something a person may require of a messenger, as understood by
@@ -75,7 +74,7 @@ var Needs = []*Need{
 	{ID: "decentralized", FR: "decentralise", Aliases: []string{"decentralised"},
 		Name:  Text{EN: "no single operator runs the network", FR: "aucun opérateur unique ne gère le réseau"},
 		Fails: Text{EN: "centralized: one operator runs the network", FR: "centralisé : un seul opérateur gère le réseau"},
-		meets: func(m *Messenger) bool { return m.Network.Decentralized }},
+		meets: func(m *Messenger) bool { return m.Network.Decentralized == Yes || m.Network.Decentralized == Partial }},
 	{ID: "tor", FR: "tor", Aliases: []string{"onion"},
 		Name:  Text{EN: "can route through Tor", FR: "peut passer par Tor"},
 		Fails: Text{EN: "no Tor routing", FR: "pas de routage par Tor"},
@@ -153,7 +152,7 @@ type Left struct {
 }
 
 // Recommend returns the recommended messengers (status recommended or
-// additional) that meet every need, best first, and every other messenger
+// additional) that meet every need, in Privacy Guides' order, and every other messenger
 // with the needs it misses.
 func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
 	for _, m := range s.Messengers {
@@ -169,16 +168,26 @@ func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
 			left = append(left, Left{Messenger: m, Failed: failed})
 		}
 	}
+	// No ranking of our own: Privacy Guides lists them without scores.
 	slices.SortStableFunc(fit, func(a, b *Messenger) int {
 		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
 			return d
 		}
-		if d := s.BestCaseMet(b) - s.BestCaseMet(a); d != 0 {
-			return d
-		}
-		return strings.Compare(a.Name, b.Name)
+		return listPosition(a) - listPosition(b)
 	})
 	return fit, left
+}
+
+// privacyGuidesOrder is the order in which Privacy Guides lists the
+// messengers it recommends (Molly under Signal); others come after it, in
+// the content's order.
+var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
+
+func listPosition(m *Messenger) int {
+	if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
+		return i
+	}
+	return len(privacyGuidesOrder)
 }
 
 // BestCaseMet counts the best-case criteria m fully meets.

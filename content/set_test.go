@@ -144,7 +144,7 @@ func TestRecommend(t *testing.T) {
 	}{
 		// No needs: the general recommendation, most best-case criteria first.
 		{nil,
-			[]string{"simplex", "signal", "briar", "molly"},
+			[]string{"signal", "molly", "simplex", "briar"},
 			[]string{"element:", "session:"}},
 		{[]string{"no-phone", "ios"},
 			[]string{"simplex"},
@@ -153,13 +153,13 @@ func TestRecommend(t *testing.T) {
 			[]string{"briar"},
 			[]string{"molly:offline", "signal:offline", "simplex:offline", "element:offline", "session:offline"}},
 		{[]string{"tor"},
-			[]string{"simplex", "briar", "molly"},
+			[]string{"molly", "simplex", "briar"},
 			[]string{"signal:tor", "element:tor", "session:tor"}},
 		{[]string{"calls"},
-			[]string{"simplex", "signal", "molly"},
+			[]string{"signal", "molly", "simplex"},
 			[]string{"briar:calls", "element:", "session:"}},
 		{[]string{"forward-secrecy"},
-			[]string{"simplex", "signal", "briar", "molly"},
+			[]string{"signal", "molly", "simplex", "briar"},
 			[]string{"element:forward-secrecy", "session:forward-secrecy"}},
 		{[]string{"federated"},
 			nil,
@@ -171,10 +171,10 @@ func TestRecommend(t *testing.T) {
 			[]string{"simplex", "briar"},
 			[]string{"molly:decentralized+desktop", "signal:decentralized", "element:", "session:"}},
 		{[]string{"macos"},
-			[]string{"simplex", "signal"},
+			[]string{"signal", "simplex"},
 			[]string{"briar:macos", "molly:macos", "element:", "session:"}},
 		{[]string{"open-source-server", "groups"},
-			[]string{"simplex", "signal", "briar", "molly"},
+			[]string{"signal", "molly", "simplex", "briar"},
 			[]string{"element:", "session:"}},
 	}
 	for _, tc := range tests {

@@ -136,7 +136,7 @@ func TestCheckContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := strings.Replace(string(data), "reviewed: 2026-11-25", "reviewed: 2026-13-45\ncolour: blue", 1)
+	broken := strings.Replace(string(data), "reviewed: 2026-12-02", "reviewed: 2026-13-45\ncolour: blue", 1)
 	if broken == string(data) {
 		t.Fatal("fixture: reviewed date not found in signal.yaml")
 	}
