@@ -87,6 +87,14 @@ func (f *floodLimiter) allow(u id.UserID) (ok, warn bool) {
 	now := f.now()
 	st := f.prune(u, now)
 	if st == nil {
+		if len(f.users) >= maxTrackedUsers {
+			for other := range f.users {
+				f.prune(other, now) // drops the idle ones
+			}
+			if len(f.users) >= maxTrackedUsers {
+				return false, false // all busy: a crowd of new accounts waits
+			}
+		}
 		st = &floodState{}
 		f.users[u] = st
 	}

@@ -57,7 +57,6 @@ const (
 		UPDATE outbox SET kind=$2, target=$3 WHERE event_id=$1 AND kind='key_wait' AND state='pending'
 	`
 	hasOutboxQuery     = `SELECT EXISTS(SELECT 1 FROM outbox WHERE event_id=$1)`
-	getOutboxQuery     = `SELECT event_id, room_id, kind, target, state, answer_id, seq FROM outbox WHERE event_id=$1`
 	pendingOutboxQuery = `SELECT event_id, room_id, kind, target, state, answer_id, seq FROM outbox WHERE state='pending' ORDER BY seq`
 	finishOutboxQuery  = `UPDATE outbox SET state=$2, answer_id=$3 WHERE event_id=$1`
 	// The answer to a command: its own row, or the row of the edit that
@@ -132,17 +131,6 @@ func (t outboxTable) has(ctx context.Context, eventID id.EventID) (bool, error) 
 		return false, fmt.Errorf("reading the outbox: %w", err)
 	}
 	return ok, nil
-}
-
-// get returns eventID's row, or nil.
-func (t outboxTable) get(ctx context.Context, eventID id.EventID) (*outboxRow, error) {
-	r, err := scanOutboxRow(t.db.QueryRow(ctx, getOutboxQuery, eventID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("reading the outbox: %w", err)
-	}
-	return r, nil
 }
 
 // answerFor returns the answer row of the command cmd (pending or done),

@@ -185,10 +185,3 @@ func spaces(b []byte, n int) []byte {
 	}
 	return b
 }
-
-func colonPlain(lang content.Lang) string {
-	if lang == content.FR {
-		return "\u00a0: "
-	}
-	return ": "
-}

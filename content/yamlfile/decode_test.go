@@ -14,19 +14,20 @@ type named struct {
 }
 
 type sample struct {
-	named    `yaml:",inline"`
-	Port     int            `yaml:"port"`
-	Ratio    float64        `yaml:"ratio,omitempty"`
-	Small    uint8          `yaml:"small,omitempty"`
-	On       bool           `yaml:"on,omitempty"`
-	Color    color          `yaml:"color,omitempty"`
-	Token    string         `yaml:"token,omitempty" secret:"true"`
-	Mode     color          `yaml:"mode,omitempty" secret:"true"`
-	Since    Date           `yaml:"since,omitempty"`
-	Home     URL            `yaml:"home,omitempty"`
-	Tags     []string       `yaml:"tags,omitempty"`
-	Limits   map[string]int `yaml:"limits,omitempty"`
-	Sub      *named         `yaml:"sub,omitempty"`
+	named  `yaml:",inline"`
+	Port   int            `yaml:"port"`
+	Ratio  float64        `yaml:"ratio,omitempty"`
+	Small  uint8          `yaml:"small,omitempty"`
+	On     bool           `yaml:"on,omitempty"`
+	Color  color          `yaml:"color,omitempty"`
+	Token  string         `yaml:"token,omitempty" secret:"true"`
+	Mode   color          `yaml:"mode,omitempty" secret:"true"`
+	Since  Date           `yaml:"since,omitempty"`
+	Home   URL            `yaml:"home,omitempty"`
+	Tags   []string       `yaml:"tags,omitempty"`
+	Limits map[string]int `yaml:"limits,omitempty"`
+	Sub    *named         `yaml:"sub,omitempty"`
+	//lint:ignore U1000 an unexported field the decoder must leave alone
 	internal string
 }
 
