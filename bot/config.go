@@ -20,7 +20,7 @@ import (
 	"github.com/guidebot/guidebot/content"
 )
 
-// Config is the operator's configuration (SPEC §3). The yaml tags are the
+// Config is the operator's configuration (see config.example.yaml). The yaml tags are the
 // only keys accepted; every key can also be set by GUIDEBOT_<SECTION>_<KEY>.
 // Fields tagged secret:"true" are never echoed in errors or logs.
 type Config struct {
