@@ -107,6 +107,10 @@ func foldLatin(s string) string {
 // foldUnicode is Fold for any text: decompose, drop combining marks,
 // recompose, lower-case, and squeeze separators.
 func foldUnicode(s string) string {
+	// Invalid bytes would make the transform fail and leave the accents
+	// in; as U+FFFD (what ranging over the string yields anyway) they fold
+	// like any other rune, so that folding twice changes nothing.
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
