@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -27,7 +28,7 @@ import (
 // after a reload; a room that did not subscribe gets nothing.
 func TestAnnouncements(t *testing.T) {
 	needHomeserver(t)
-	tb := newTestBot(t, func(c *Config) { c.Announcements.Schedule = "" })
+	tb := newTestBot(t, func(c *config.Config) { c.Announcements.Schedule = "" })
 	next := *content.Builtin()
 	entry := &content.Change{
 		ID:   "test-entry",
@@ -45,7 +46,7 @@ func TestAnnouncements(t *testing.T) {
 	subscribed := u.CreateRoom(tb.userID, false, false)
 	quiet := u.CreateRoom(tb.userID, false, false)
 	r := &matrixRoom{bot: tb.bot, id: subscribed, sender: u.Client.UserID}
-	if err := r.SetSetting(context.Background(), SettingAnnouncements, "on"); err != nil {
+	if err := r.SetSetting(context.Background(), commands.SettingAnnouncements.Key, "on"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -129,7 +130,7 @@ func TestAnnouncementsOnSIGHUP(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "content", "data"))); err != nil {
 		t.Fatal(err)
 	}
-	tb := newTestBot(t, func(c *Config) {
+	tb := newTestBot(t, func(c *config.Config) {
 		c.Content.Dir = dir
 		c.Announcements.Schedule = "" // only SIGHUP reloads, so the test decides when
 	})

@@ -73,7 +73,7 @@ func (b *Bot) SendAnnouncement(ctx context.Context, roomID, key string, reply co
 // subscribedRooms lists the joined rooms whose announcements setting is on.
 func (b *Bot) subscribedRooms(ctx context.Context) ([]announce.Room, error) {
 	var rooms []announce.Room
-	for _, room := range b.settings.withValue(SettingAnnouncements, "on") {
+	for _, room := range b.settings.withValue(commands.SettingAnnouncements.Key, "on") {
 		if !b.client.StateStore.IsInRoom(ctx, room, b.client.UserID) {
 			continue // kicked or left: nothing can be sent there
 		}

@@ -27,6 +27,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/bot/announce"
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -41,7 +42,7 @@ var httpBackoff = 2 * time.Second
 
 // Bot is one running guidebot.
 type Bot struct {
-	cfg    *Config
+	cfg    *config.Config
 	log    zerolog.Logger
 	engine *commands.Engine
 
@@ -90,7 +91,7 @@ type Options struct {
 }
 
 // New prepares a bot; nothing touches the network or the database until Run.
-func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
+func New(cfg *config.Config, log zerolog.Logger, opts Options) (*Bot, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -107,7 +108,7 @@ func New(cfg *Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		obs:           observer{m: opts.Metrics, h: opts.Health},
 		loadContent:   opts.LoadContent,
 		reload:        opts.Reload,
-		flood:         newFloodLimiter(floodMax, floodWindow),
+		flood:         newFloodLimiter(cfg.Bot.RateLimit, cfg.Bot.RateLimitWindow),
 		keyWaits:      newFloodLimiter(keyWaitMax, keyWaitWindow),
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},
@@ -164,7 +165,7 @@ func (b *Bot) start(ctx context.Context) error {
 		return err
 	}
 	b.state = stateTable{b.db}
-	b.outbox = newOutbox(outboxTable{b.db}, b.log.With().Str("component", "outbox").Logger(), b.obs, maxPendingPerRoom)
+	b.outbox = newOutbox(outboxTable{b.db}, b.log.With().Str("component", "outbox").Logger(), b.obs, b.cfg.Bot.MaxPendingPerRoom)
 	b.outbox.do = b.doJob
 	b.obs.healthCheck(b.outbox.healthy)
 	if err = b.outbox.table.prune(ctx); err != nil {

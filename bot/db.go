@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/rs/zerolog"
 	"go.mau.fi/util/dbutil"
 
@@ -24,7 +25,7 @@ var upgradeTable = dbutil.BuildUpgradeTable().WithFSPath(upgrades, "upgrades").F
 
 // openDatabase opens the one database the bot shares with mautrix's state
 // and crypto stores, and brings the bot's own tables up to date.
-func openDatabase(ctx context.Context, cfg DatabaseConfig, log zerolog.Logger) (*dbutil.Database, *dbLock, error) {
+func openDatabase(ctx context.Context, cfg config.DatabaseConfig, log zerolog.Logger) (*dbutil.Database, *dbLock, error) {
 	dcfg := dbutil.Config{PoolConfig: dbutil.PoolConfig{Type: "postgres", URI: cfg.URI, MaxOpenConns: 10, MaxIdleConns: 2}}
 	if cfg.Type == "sqlite3" {
 		if err := createPrivate(sqlitePath(cfg.URI)); err != nil {
@@ -100,7 +101,7 @@ const lockKey = 0x6775696465626f74
 
 var errLocked = errors.New("another guidebot is already running on this database; stop it first")
 
-func lockDatabase(ctx context.Context, db *dbutil.Database, cfg DatabaseConfig) (*dbLock, error) {
+func lockDatabase(ctx context.Context, db *dbutil.Database, cfg config.DatabaseConfig) (*dbLock, error) {
 	if cfg.Type == "sqlite3" {
 		path := sqlitePath(cfg.URI)
 		if path == "" || path == ":memory:" {

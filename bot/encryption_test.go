@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/guidebot/guidebot/commands"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/guidebot/guidebot/commands"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"

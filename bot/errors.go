@@ -12,9 +12,6 @@ import (
 	"maunium.net/go/mautrix"
 )
 
-// errEncryptionOff: the room is encrypted and the bot has no encryption.
-var errEncryptionOff = errors.New("the room is encrypted and encryption is turned off for this bot")
-
 // isTransient reports whether err is worth retrying later: the homeserver
 // was unreachable, overloaded or rate limiting, or shutdown cut the request.
 // Anything else (forbidden, unknown room, an encryption bug) is permanent:
@@ -74,8 +71,6 @@ func failureReason(err error) string {
 		return httpErr.Response.Status
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
-	case errors.Is(err, errEncryptionOff):
-		return "encryption off"
 	case isTransient(err):
 		return "homeserver unreachable"
 	}

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"github.com/guidebot/guidebot/commands"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/guidebot/guidebot/commands"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"

@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/bot/bottest"
+	"github.com/guidebot/guidebot/bot/config"
 )
 
 // Fault tests (issue 7): a proxy between the bot and the homeserver that rate-limits
@@ -65,7 +66,7 @@ func TestFaultProxyRateLimitsAndGatewayErrors(t *testing.T) {
 	old := httpBackoff
 	httpBackoff = 500 * time.Millisecond
 	t.Cleanup(func() { httpBackoff = old })
-	tb := newTestBot(t, withEncryption, func(c *Config) { c.Matrix.Homeserver = proxy.URL })
+	tb := newTestBot(t, withEncryption, func(c *config.Config) { c.Matrix.Homeserver = proxy.URL })
 	tb.noFlood = true // the burst is not paced; the flood limit is another test's subject
 	startAt := time.Now()
 	tb.start()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"maunium.net/go/mautrix/id"
 )
 
@@ -39,7 +40,7 @@ func TestFaultSendResponseLost(t *testing.T) {
 		}
 		return faultNone
 	}
-	tb := newTestBot(t, func(c *Config) { c.Matrix.Homeserver = proxy.URL })
+	tb := newTestBot(t, func(c *config.Config) { c.Matrix.Homeserver = proxy.URL })
 	tb.start()
 	u := newTestUser(t, false)
 	room := u.CreateRoom(tb.userID, false, false)

@@ -7,12 +7,7 @@ import (
 	"maunium.net/go/mautrix/id"
 )
 
-// A user may send floodMax commands per floodWindow; past that, one "slow
-// down" notice and silence until the window has passed.
 const (
-	floodMax    = 5
-	floodWindow = 10 * time.Second
-
 	// undecryptableEvery bounds the "could not decrypt" notices per room.
 	undecryptableEvery = time.Hour
 
@@ -21,16 +16,16 @@ const (
 	keyWaitMax    = 10
 	keyWaitWindow = time.Minute
 
-	// maxPendingPerRoom caps the commands waiting in one room's queue.
-	maxPendingPerRoom = 50
-
 	// maxTrackedUsers caps the limiter's map: past it, idle users are
 	// swept, and if all are active, a new user is refused until some go
 	// idle, so a crowd of fresh accounts cannot grow it without bound.
 	maxTrackedUsers = 100_000
 )
 
-// floodLimiter is a per-user sliding window.
+// floodLimiter is a per-user sliding window: a user may send max commands
+// per window (bot.rate_limit and bot.rate_limit_window); past that, one "slow
+// down" notice and silence until the window has passed. A max of 0 turns it
+// off.
 type floodLimiter struct {
 	max    int
 	window time.Duration
@@ -73,6 +68,9 @@ func (f *floodLimiter) prune(u id.UserID, now time.Time) *floodState {
 // blocked reports whether u is over the limit and has been warned, without
 // counting: such messages are dropped before they are even parsed.
 func (f *floodLimiter) blocked(u id.UserID) bool {
+	if f.max <= 0 {
+		return false
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := f.prune(u, f.now())
@@ -82,6 +80,9 @@ func (f *floodLimiter) blocked(u id.UserID) bool {
 // allow counts one command by u. When it is over the limit, warn is true
 // the first time only.
 func (f *floodLimiter) allow(u id.UserID) (ok, warn bool) {
+	if f.max <= 0 {
+		return true, false
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()

@@ -9,6 +9,20 @@ import (
 
 func idUser(s string) id.UserID { return id.UserID(s) }
 
+// A limit of 0 (bot.rate_limit: 0) lets everything through and tracks no one.
+func TestFloodLimiterOff(t *testing.T) {
+	f := newFloodLimiter(0, 10*time.Second)
+	u := idUser("@u:x")
+	for i := range 100 {
+		if ok, warn := f.allow(u); !ok || warn {
+			t.Fatalf("command %d: allow = %v, %v with the limit off", i, ok, warn)
+		}
+	}
+	if f.blocked(u) || len(f.users) != 0 {
+		t.Errorf("limit off: blocked = %v, %d users tracked", f.blocked(u), len(f.users))
+	}
+}
+
 func TestFloodLimiter(t *testing.T) {
 	now := time.Unix(1000, 0)
 	f := newFloodLimiter(3, 10*time.Second)

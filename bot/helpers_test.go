@@ -22,6 +22,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/guidebot/guidebot/bot/bottest"
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -125,7 +126,7 @@ func baseLogger(t testing.TB) zerolog.Logger {
 type testBot struct {
 	t         testing.TB
 	userID    id.UserID
-	cfg       *Config
+	cfg       *config.Config
 	bot       *Bot
 	metrics   *metrics.Metrics
 	health    *metrics.Health
@@ -137,17 +138,19 @@ type testBot struct {
 	done      chan error
 }
 
-type botOption func(*Config)
+type botOption func(*config.Config)
 
 // withEncryption turns encryption on, with a pickle key of the bot's own
 // (recorded as a secret the logs must not show).
-func withEncryption(c *Config) {
+func withEncryption(c *config.Config) {
 	var key [16]byte
 	_, _ = rand.Read(key[:])
 	c.Encryption.Enabled, c.Encryption.PickleKey = true, "pickle-"+hex.EncodeToString(key[:])
 }
 
-func withInviters(p ...string) botOption { return func(c *Config) { c.Rooms.AllowedInviters = p } }
+func withInviters(p ...string) botOption {
+	return func(c *config.Config) { c.Rooms.AllowedInviters = p }
+}
 
 // newTestBot registers a bot account and returns its config; start() runs it.
 func newTestBot(t testing.TB, opts ...botOption) *testBot {
@@ -158,7 +161,7 @@ func newTestBot(t testing.TB, opts ...botOption) *testBot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Matrix.Homeserver = hs.URL
 	cfg.Matrix.UserID = userID
 	cfg.Matrix.Password = testPassword
@@ -169,7 +172,6 @@ func newTestBot(t testing.TB, opts ...botOption) *testBot {
 	}
 	cfg.Encryption.Enabled = false
 	cfg.Rooms.AllowedInviters = []string{"*:" + bottest.ServerName}
-	cfg.pos = map[string]Problem{}
 	for _, o := range opts {
 		o(cfg)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/rs/zerolog"
 )
 
@@ -175,7 +176,7 @@ func containsLogged(line []byte, s string) bool {
 }
 
 // recordConfigSecrets records the secrets a config gives a bot.
-func recordConfigSecrets(cfg *Config) {
+func recordConfigSecrets(cfg *config.Config) {
 	runLog.secret("bot password", cfg.Matrix.Password)
 	runLog.secret("access token", cfg.Matrix.AccessToken)
 	if cfg.Encryption.Enabled {

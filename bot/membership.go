@@ -38,7 +38,7 @@ func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
 // that the same response fetched again is not handled twice.
 func (b *Bot) onInvite(ctx context.Context, evt *event.Event) {
 	kind := kindJoin
-	if !b.cfg.Rooms.AutoJoin || !inviterAllowed(b.cfg.Rooms.AllowedInviters, evt.Sender) {
+	if !b.cfg.Rooms.AutoJoin || !b.cfg.Rooms.InviterAllowed(evt.Sender.String()) {
 		kind = kindReject
 	}
 	since, _ := ctx.Value(mautrix.SyncTokenContextKey).(string)
@@ -130,7 +130,7 @@ func (b *Bot) doUpgrade(ctx context.Context, j *job) error {
 	if err != nil {
 		return b.unreadable(err)
 	}
-	if !b.cfg.Rooms.AutoJoin || !inviterAllowed(b.cfg.Rooms.AllowedInviters, evt.Sender) {
+	if !b.cfg.Rooms.AutoJoin || !b.cfg.Rooms.InviterAllowed(evt.Sender.String()) {
 		log.Info().Stringer("upgraded_by", evt.Sender).Msg("Room upgraded by someone not allowed to invite the bot; not following")
 		return nil
 	}

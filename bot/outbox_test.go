@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 )
 
 func testOutbox(t *testing.T) *outbox {
 	t.Helper()
-	db, lock, err := openDatabase(context.Background(), DatabaseConfig{Type: "sqlite3", URI: filepath.Join(t.TempDir(), "o.db")}, zerolog.Nop())
+	db, lock, err := openDatabase(context.Background(), config.DatabaseConfig{Type: "sqlite3", URI: filepath.Join(t.TempDir(), "o.db")}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

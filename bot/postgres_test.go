@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/guidebot/guidebot/bot/bottest"
+	"github.com/guidebot/guidebot/bot/config"
 )
 
 // postgresServer returns the URI of a PostgreSQL server for the tests:
@@ -116,7 +117,7 @@ func postgresBin() string {
 }
 
 func withPostgres(uri string) botOption {
-	return func(c *Config) { c.Database.Type, c.Database.URI = "postgres", uri }
+	return func(c *config.Config) { c.Database.Type, c.Database.URI = "postgres", uri }
 }
 
 // TestPostgres runs the encrypted restart scenario and the per-room

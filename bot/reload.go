@@ -4,13 +4,14 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/content"
 )
 
 // ContentLoader returns what loads the content cfg names, at start and on
 // every reload (Options.LoadContent): content.dir when set, read afresh
 // each time, else the built-in content.
-func ContentLoader(cfg ContentConfig) func() (*content.Set, error) {
+func ContentLoader(cfg config.ContentConfig) func() (*content.Set, error) {
 	if cfg.Dir == "" {
 		return func() (*content.Set, error) { return content.Builtin(), nil }
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/commands"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 )
@@ -41,7 +42,7 @@ func restartScenario(t *testing.T, encrypted bool, opts ...botOption) {
 		t.Errorf("answer after restart = %q, want %q", got.Body, want)
 	}
 	// settings survive the restart too, per room
-	if err := tb.bot.settings.set(context.Background(), room, SettingPrefix, "?"); err != nil {
+	if err := tb.bot.settings.set(context.Background(), room, commands.SettingPrefix.Key, "?"); err != nil {
 		t.Fatal(err)
 	}
 	// a second restart must not replay anything either
@@ -50,7 +51,7 @@ func restartScenario(t *testing.T, encrypted bool, opts ...botOption) {
 	if p := tb.bot.settings.get(room).Prefix; p != "?" {
 		t.Errorf("prefix after restart = %q, want ?", p)
 	}
-	if err := tb.bot.settings.set(context.Background(), room, SettingPrefix, "!"); err != nil {
+	if err := tb.bot.settings.set(context.Background(), room, commands.SettingPrefix.Key, "!"); err != nil {
 		t.Fatal(err)
 	}
 	last := u.Say(room, "!help")

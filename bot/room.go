@@ -11,14 +11,6 @@ import (
 	"github.com/guidebot/guidebot/commands"
 )
 
-// The settings a room may store.
-const (
-	SettingLanguage      = "language"
-	SettingPrefix        = "prefix"
-	SettingReplies       = "replies"
-	SettingAnnouncements = "announcements"
-)
-
 // matrixRoom is commands.Room for one message in one Matrix room.
 type matrixRoom struct {
 	bot    *Bot
@@ -40,7 +32,7 @@ func (r *matrixRoom) SetSetting(ctx context.Context, key, value string) error {
 		return err
 	}
 	value = commands.LookupSetting(key).Current(s)
-	if key == SettingAnnouncements && value == "on" && r.bot.settings.raw(r.id, key) != "on" {
+	if key == commands.SettingAnnouncements.Key && value == "on" && r.bot.settings.raw(r.id, key) != "on" {
 		if err := r.bot.subscribed(ctx, r.id); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/guidebot/guidebot/bot/config"
+	"github.com/guidebot/guidebot/commands"
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 )
@@ -11,11 +13,11 @@ import (
 // BenchmarkSettingsGet is the settings lookup on the per-message path, in a
 // bot with 1,000 rooms of which every other one changed three settings.
 func BenchmarkSettingsGet(b *testing.B) {
-	t := newSettingsTable(nil, BotConfig{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	t := newSettingsTable(nil, config.BotConfig{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	for i := range 1000 {
 		if i%2 == 0 {
 			room := id.RoomID(fmt.Sprintf("!room%d:example.org", i))
-			t.rooms[room] = map[string]string{SettingLanguage: "fr", SettingPrefix: "?", SettingReplies: "plain"}
+			t.rooms[room] = map[string]string{commands.SettingLanguage.Key: "fr", commands.SettingPrefix.Key: "?", commands.SettingReplies.Key: "plain"}
 			t.resolve(room, false)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -17,25 +18,25 @@ import (
 // are kept, and the internal direct flag never leaks into the settings.
 func TestStoredSettings(t *testing.T) {
 	ctx := context.Background()
-	db, lock, err := openDatabase(ctx, DatabaseConfig{Type: "sqlite3", URI: filepath.Join(t.TempDir(), "s.db")}, zerolog.Nop())
+	db, lock, err := openDatabase(ctx, config.DatabaseConfig{Type: "sqlite3", URI: filepath.Join(t.TempDir(), "s.db")}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close(); lock.release() })
-	cfg := DefaultConfig().Bot
+	cfg := config.DefaultConfig().Bot
 	cfg.DefaultLanguage, cfg.Prefix = "fr", "!!"
 	const good, bad = id.RoomID("!good:x"), id.RoomID("!bad:x")
 	for _, row := range [][3]string{
-		{string(good), SettingLanguage, "en"},
-		{string(good), SettingPrefix, "?"},
-		{string(good), SettingReplies, "plain"},
-		{string(good), SettingAnnouncements, "on"},
+		{string(good), commands.SettingLanguage.Key, "en"},
+		{string(good), commands.SettingPrefix.Key, "?"},
+		{string(good), commands.SettingReplies.Key, "plain"},
+		{string(good), commands.SettingAnnouncements.Key, "on"},
 		{string(good), "direct", "true"}, // an older version's is_direct flag: ignored now
 		// written by hand or by an older version
-		{string(bad), SettingLanguage, "de"},
-		{string(bad), SettingPrefix, "abc"},
-		{string(bad), SettingReplies, "threads please"},
-		{string(bad), SettingAnnouncements, "maybe"},
+		{string(bad), commands.SettingLanguage.Key, "de"},
+		{string(bad), commands.SettingPrefix.Key, "abc"},
+		{string(bad), commands.SettingReplies.Key, "threads please"},
+		{string(bad), commands.SettingAnnouncements.Key, "maybe"},
 		{string(bad), "colour", "blue"},
 	} {
 		if _, err := db.Exec(ctx, upsertSettingQuery, row[0], row[1], row[2]); err != nil {
@@ -61,15 +62,15 @@ func TestStoredSettings(t *testing.T) {
 	// SetSetting checks against the declarations and stores the canonical
 	// value.
 	r := &matrixRoom{bot: &Bot{settings: table}, id: bad}
-	for key, value := range map[string]string{SettingLanguage: "de", SettingPrefix: "a", SettingReplies: "x", "colour": "blue", "direct": "true"} {
+	for key, value := range map[string]string{commands.SettingLanguage.Key: "de", commands.SettingPrefix.Key: "a", commands.SettingReplies.Key: "x", "colour": "blue", "direct": "true"} {
 		if err := r.SetSetting(ctx, key, value); err == nil {
 			t.Errorf("SetSetting(%s, %s) accepted", key, value)
 		}
 	}
-	if err := r.SetSetting(ctx, SettingLanguage, "English"); err != nil {
+	if err := r.SetSetting(ctx, commands.SettingLanguage.Key, "English"); err != nil {
 		t.Fatal(err)
 	}
-	if v := table.raw(bad, SettingLanguage); v != "en" {
+	if v := table.raw(bad, commands.SettingLanguage.Key); v != "en" {
 		t.Errorf("stored language = %q, want the canonical en", v)
 	}
 }

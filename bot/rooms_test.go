@@ -2,15 +2,17 @@ package bot
 
 import (
 	"context"
-	"github.com/guidebot/guidebot/commands"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/guidebot/guidebot/commands"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/bot/metrics"
 )
 
@@ -70,7 +72,7 @@ func TestThreadAnswerStaysInThread(t *testing.T) {
 
 	// With replies=reply the answer leaves the thread; with plain it has
 	// no relation at all.
-	if err := tb.bot.settings.set(context.Background(), room, SettingReplies, "plain"); err != nil {
+	if err := tb.bot.settings.set(context.Background(), room, commands.SettingReplies.Key, "plain"); err != nil {
 		t.Fatal(err)
 	}
 	cmd2 := u.Send(room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!help"})
@@ -150,7 +152,9 @@ func TestOldMessagesBeforeJoinAreIgnored(t *testing.T) {
 
 func TestFloodLimit(t *testing.T) {
 	needHomeserver(t)
-	tb := newTestBot(t)
+	// not the default, so the test shows bot.rate_limit is what applies
+	const limit = 3
+	tb := newTestBot(t, func(c *config.Config) { c.Bot.RateLimit = limit })
 	tb.start()
 	u := newTestUser(t, false)
 	v := newTestUser(t, false) // sends the sentinel: u is over the limit
@@ -159,19 +163,19 @@ func TestFloodLimit(t *testing.T) {
 	u.WaitMembership(room, v.ID(), event.MembershipJoin)
 	v.WaitMembership(room, tb.userID, event.MembershipJoin)
 	var cmds []id.EventID
-	for range floodMax + 3 {
+	for range limit + 3 {
 		cmds = append(cmds, u.Say(room, "!help"))
 	}
-	// the first floodMax are answered, the next gets "slow down", the rest nothing
-	for _, c := range cmds[:floodMax] {
+	// the first limit are answered, the next gets "slow down", the rest nothing
+	for _, c := range cmds[:limit] {
 		u.WaitAnswer(tb.userID, c)
 	}
-	slow := u.WaitAnswer(tb.userID, cmds[floodMax])
+	slow := u.WaitAnswer(tb.userID, cmds[limit])
 	if slow.Body != commands.NoticeSlowDown.EN {
 		t.Errorf("flood notice = %q", slow.Body)
 	}
 	v.Sentinel(room, tb.userID, "!help") // an answer to u would come before its answer
-	for _, c := range cmds[floodMax+1:] {
+	for _, c := range cmds[limit+1:] {
 		if n := u.CountAnswers(room, tb.userID, c); n != 0 {
 			t.Errorf("command past the flood notice answered %d times", n)
 		}

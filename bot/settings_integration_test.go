@@ -44,16 +44,16 @@ func TestSettingsPerRoom(t *testing.T) {
 		t.Error("an admin may not change settings")
 	}
 
-	if err := ra.SetSetting(ctx, SettingPrefix, "?"); err != nil {
+	if err := ra.SetSetting(ctx, commands.SettingPrefix.Key, "?"); err != nil {
 		t.Fatal(err)
 	}
-	if err := ra.SetSetting(ctx, SettingLanguage, "fr"); err != nil {
+	if err := ra.SetSetting(ctx, commands.SettingLanguage.Key, "fr"); err != nil {
 		t.Fatal(err)
 	}
 	if err := ra.SetSetting(ctx, "colour", "blue"); err == nil {
 		t.Error("unknown setting accepted")
 	}
-	if err := ra.SetSetting(ctx, SettingPrefix, "abc"); err == nil {
+	if err := ra.SetSetting(ctx, commands.SettingPrefix.Key, "abc"); err == nil {
 		t.Error("alphanumeric prefix accepted")
 	}
 

@@ -9,6 +9,7 @@ import (
 	"go.mau.fi/util/dbutil"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
 )
@@ -41,7 +42,7 @@ const (
 	`
 )
 
-func newSettingsTable(db *dbutil.Database, cfg BotConfig, log zerolog.Logger) *settingsTable {
+func newSettingsTable(db *dbutil.Database, cfg config.BotConfig, log zerolog.Logger) *settingsTable {
 	lang, _ := content.ParseLang(cfg.DefaultLanguage)
 	return &settingsTable{
 		db:       db,

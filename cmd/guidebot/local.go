@@ -14,11 +14,6 @@ import (
 	"github.com/guidebot/guidebot/content"
 )
 
-// sourceURL is where the code of this build lives, for about: set it when
-// building with -ldflags "-X main.sourceURL=https://…". Unset, about says
-// nothing about source code.
-var sourceURL string
-
 // localFlags are the flags shared by console and ask.
 type localFlags struct {
 	lang    string

@@ -10,9 +10,13 @@ import (
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+// sourceURL (-X main.sourceURL=https://…) is where this build's code lives,
+// for !about; bot.source_url in the config overrides it, and with neither
+// !about says nothing about source code.
 var (
-	version = "dev"
-	commit  = "unknown"
+	version   = "dev"
+	commit    = "unknown"
+	sourceURL string
 )
 
 const usage = `guidebot — answers questions about private, end-to-end encrypted messengers.

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/guidebot/guidebot/bot"
+	"github.com/guidebot/guidebot/bot/config"
 	"github.com/guidebot/guidebot/bot/metrics"
 	"github.com/guidebot/guidebot/commands"
 	"github.com/guidebot/guidebot/content"
@@ -39,12 +40,15 @@ func runCmd(args []string) int {
 			*path = defaultConfigPath
 		}
 	}
-	cfg, err := bot.LoadConfig(*path)
+	cfg, err := config.LoadConfig(*path)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "guidebot run: invalid configuration:\n%v\n", err)
 		return 1
 	}
 	log := newLogger(cfg.Logging)
+	for _, w := range append(config.FileWarnings(*path), cfg.Warnings()...) {
+		log.Warn().Msg(w)
+	}
 
 	// The same loader reads the content now and on every reload.
 	load := bot.ContentLoader(cfg.Content)
@@ -54,7 +58,12 @@ func runCmd(args []string) int {
 		return 1
 	}
 	lang, _ := content.ParseLang(cfg.Bot.DefaultLanguage)
-	engine := commands.New(set, commands.WithVersion(version, commit), commands.WithDefaults(lang, cfg.Bot.Prefix))
+	src := cfg.Bot.SourceURL
+	if src == "" {
+		src = sourceURL // the build's own, if it was given one
+	}
+	engine := commands.New(set, commands.WithVersion(version, commit), commands.WithDefaults(lang, cfg.Bot.Prefix),
+		commands.WithSourceURL(src))
 	m, health := metrics.New(), metrics.NewHealth()
 	// SIGHUP reloads the content and announces what changed, at once.
 	reload, stopReload := bot.ReloadOnSignal(syscall.SIGHUP)
@@ -89,7 +98,7 @@ func runCmd(args []string) int {
 
 // newLogger builds the zerolog logger the config asks for. The config was
 // validated, so the level parses.
-func newLogger(cfg bot.LoggingConfig) zerolog.Logger {
+func newLogger(cfg config.LoggingConfig) zerolog.Logger {
 	level, err := zerolog.ParseLevel(cfg.Level)
 	if err != nil {
 		level = zerolog.InfoLevel
