@@ -108,7 +108,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		obs:           observer{m: opts.Metrics, h: opts.Health},
 		loadContent:   opts.LoadContent,
 		reload:        opts.Reload,
-		flood:         newFloodLimiter(cfg.Bot.RateLimit, cfg.Bot.RateLimitWindow),
+		flood:         newFloodLimiter(cfg.Bot.RateLimit, time.Duration(cfg.Bot.RateLimitWindow)),
 		keyWaits:      newFloodLimiter(keyWaitMax, keyWaitWindow),
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},

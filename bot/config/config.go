@@ -9,96 +9,99 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/guidebot/guidebot/content/yamlfile"
 )
 
 // Config is the operator's configuration. The yaml tags are the only keys
 // accepted; every key can also be set by GUIDEBOT_<SECTION>_<KEY>.
 // Fields tagged secret:"true" are never echoed in errors or logs.
 type Config struct {
-	Matrix        MatrixConfig        `yaml:"matrix"`
-	Database      DatabaseConfig      `yaml:"database"`
-	Encryption    EncryptionConfig    `yaml:"encryption"`
-	Bot           BotConfig           `yaml:"bot"`
-	Rooms         RoomsConfig         `yaml:"rooms"`
-	Content       ContentConfig       `yaml:"content"`
-	Announcements AnnouncementsConfig `yaml:"announcements"`
-	HTTP          HTTPConfig          `yaml:"http"`
-	Logging       LoggingConfig       `yaml:"logging"`
+	Matrix        MatrixConfig        `yaml:"matrix,omitempty"`
+	Database      DatabaseConfig      `yaml:"database,omitempty"`
+	Encryption    EncryptionConfig    `yaml:"encryption,omitempty"`
+	Bot           BotConfig           `yaml:"bot,omitempty"`
+	Rooms         RoomsConfig         `yaml:"rooms,omitempty"`
+	Content       ContentConfig       `yaml:"content,omitempty"`
+	Announcements AnnouncementsConfig `yaml:"announcements,omitempty"`
+	HTTP          HTTPConfig          `yaml:"http,omitempty"`
+	Logging       LoggingConfig       `yaml:"logging,omitempty"`
 
-	// where each key was set, so validation can point at the line
+	// where each key was set, so validation can point at it
 	file string
-	pos  map[string]Problem
+	doc  *yamlfile.Doc     // the file's positions; nil without a file
+	env  map[string]string // key → the environment variable that set it
 }
 
 // MatrixConfig is the bot's account on its homeserver.
 type MatrixConfig struct {
-	Homeserver  string `yaml:"homeserver"`
-	UserID      string `yaml:"user_id"`
-	Password    string `yaml:"password" secret:"true"`
-	AccessToken string `yaml:"access_token" secret:"true"`
-	DeviceID    string `yaml:"device_id"`
-	DeviceName  string `yaml:"device_name"`
+	Homeserver  string `yaml:"homeserver,omitempty"`
+	UserID      string `yaml:"user_id,omitempty"`
+	Password    string `yaml:"password,omitempty" secret:"true"`
+	AccessToken string `yaml:"access_token,omitempty" secret:"true"`
+	DeviceID    string `yaml:"device_id,omitempty"`
+	DeviceName  string `yaml:"device_name,omitempty"`
 }
 
 // DatabaseConfig is where the bot keeps its state. Never print URI: use
 // Describe or RedactedURI, and wrap errors with WrapError.
 type DatabaseConfig struct {
-	Type string `yaml:"type"`
-	URI  string `yaml:"uri" secret:"true"` // a postgres URI may embed a password
+	Type string `yaml:"type,omitempty"`
+	URI  string `yaml:"uri,omitempty" secret:"true"` // a postgres URI may embed a password
 }
 
 // EncryptionConfig turns end-to-end encryption on and holds the key that
 // encrypts the stored Olm and Megolm state.
 type EncryptionConfig struct {
-	Enabled   bool   `yaml:"enabled"`
-	PickleKey string `yaml:"pickle_key" secret:"true"`
+	Enabled   bool   `yaml:"enabled,omitempty"`
+	PickleKey string `yaml:"pickle_key,omitempty" secret:"true"`
 }
 
 // BotConfig is how the bot answers.
 type BotConfig struct {
-	Prefix             string   `yaml:"prefix"`
-	DefaultLanguage    string   `yaml:"default_language"`
-	Admins             []string `yaml:"admins"`
-	SettingsPowerLevel int      `yaml:"settings_power_level"`
+	Prefix             string   `yaml:"prefix,omitempty"`
+	DefaultLanguage    string   `yaml:"default_language,omitempty"`
+	Admins             []string `yaml:"admins,omitempty"`
+	SettingsPowerLevel int      `yaml:"settings_power_level,omitempty"`
 	// RateLimit is how many commands one user may send per RateLimitWindow;
 	// 0 turns the limit off.
-	RateLimit       int           `yaml:"rate_limit"`
-	RateLimitWindow time.Duration `yaml:"rate_limit_window"`
+	RateLimit       int      `yaml:"rate_limit,omitempty"`
+	RateLimitWindow Duration `yaml:"rate_limit_window,omitempty"`
 	// SourceURL is where the bot's source code is, shown by !about; empty:
 	// not shown.
-	SourceURL string `yaml:"source_url"`
+	SourceURL string `yaml:"source_url,omitempty"`
 	// MaxPendingPerRoom is how many answers may wait to be sent to one room.
-	MaxPendingPerRoom int `yaml:"max_pending_per_room"`
+	MaxPendingPerRoom int `yaml:"max_pending_per_room,omitempty"`
 }
 
 // RoomsConfig is which invites the bot accepts.
 type RoomsConfig struct {
-	AutoJoin bool `yaml:"auto_join"`
+	AutoJoin bool `yaml:"auto_join,omitempty"`
 	// AllowedInviters holds "@user:server", "*:server" or "*" (everyone).
 	// An empty list accepts nobody.
-	AllowedInviters []string `yaml:"allowed_inviters"`
+	AllowedInviters []string `yaml:"allowed_inviters,omitempty"`
 }
 
 // ContentConfig is where the messenger data comes from.
 type ContentConfig struct {
-	Dir string `yaml:"dir"`
+	Dir string `yaml:"dir,omitempty"`
 }
 
 // AnnouncementsConfig is when the bot looks for content changes.
 type AnnouncementsConfig struct {
-	Schedule string `yaml:"schedule"`
-	Timezone string `yaml:"timezone"`
+	Schedule string `yaml:"schedule,omitempty"`
+	Timezone string `yaml:"timezone,omitempty"`
 }
 
 // HTTPConfig is the /metrics and /healthz listener.
 type HTTPConfig struct {
-	Listen string `yaml:"listen"`
+	Listen string `yaml:"listen,omitempty"`
 }
 
 // LoggingConfig is the log level and format.
 type LoggingConfig struct {
-	Level  string `yaml:"level"`
-	Format string `yaml:"format"`
+	Level  string `yaml:"level,omitempty"`
+	Format string `yaml:"format,omitempty"`
 }
 
 // DefaultConfig returns the configuration used for every key the file and
@@ -109,7 +112,7 @@ func DefaultConfig() *Config {
 		Database:   DatabaseConfig{Type: "sqlite3", URI: "guidebot.db"},
 		Encryption: EncryptionConfig{Enabled: true},
 		Bot: BotConfig{Prefix: "!", DefaultLanguage: "en", SettingsPowerLevel: 50,
-			RateLimit: 5, RateLimitWindow: 10 * time.Second, MaxPendingPerRoom: 50},
+			RateLimit: 5, RateLimitWindow: Duration(10 * time.Second), MaxPendingPerRoom: 50},
 		Rooms:         RoomsConfig{AutoJoin: true},
 		Announcements: AnnouncementsConfig{Schedule: "0 9 * * *", Timezone: "UTC"},
 		Logging:       LoggingConfig{Level: "info", Format: "pretty"},
@@ -123,7 +126,6 @@ func DefaultConfig() *Config {
 func LoadConfig(path string) (*Config, error) {
 	cfg := DefaultConfig()
 	cfg.file = path
-	cfg.pos = map[string]Problem{}
 	var probs Problems
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -131,7 +133,7 @@ func LoadConfig(path string) (*Config, error) {
 			return cfg, fmt.Errorf("reading config: %w", err)
 		}
 		probs = append(probs, cfg.decode(data)...)
-		if len(probs) == 1 && probs[0].Key == "" {
+		if cfg.doc == nil {
 			return cfg, probs // unreadable YAML: the rest would be noise
 		}
 	}
@@ -144,15 +146,4 @@ func LoadConfig(path string) (*Config, error) {
 		return cfg, probs
 	}
 	return cfg, nil
-}
-
-// problem locates msg at the place key was set (file line, env variable, or
-// nowhere when it is a default).
-func (c *Config) problem(key, msg string) Problem {
-	p, ok := c.pos[key]
-	if !ok {
-		p = Problem{File: c.file, Key: key}
-	}
-	p.Message = msg
-	return p
 }

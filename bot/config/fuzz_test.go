@@ -25,7 +25,6 @@ func FuzzDecodeConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		c := DefaultConfig()
 		c.file = "config.yaml"
-		c.pos = map[string]Problem{}
 		probs := c.decode([]byte(text))
 		_ = c.Validate()
 		_ = c.Warnings()

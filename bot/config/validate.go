@@ -150,8 +150,7 @@ func (c *Config) Validate() error {
 func (c *Config) Warnings() []string {
 	var ws []string
 	if c.Rooms.AutoJoin && len(c.Rooms.AllowedInviters) == 0 {
-		p := c.problem("rooms.allowed_inviters", `warning: rooms.allowed_inviters is empty: nobody can invite the bot; use "*" to allow everyone`)
-		p.Key = ""
+		p := c.at("rooms.allowed_inviters").Problemf(`warning: rooms.allowed_inviters is empty: nobody can invite the bot; use "*" to allow everyone`)
 		ws = append(ws, p.String())
 	}
 	return ws

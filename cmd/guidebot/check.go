@@ -24,18 +24,13 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	failed := false
 	report := func(err error) {
 		failed = true
-		var cps config.Problems
-		var lps content.Problems
-		switch {
-		case errors.As(err, &cps):
-			for _, p := range cps {
+		// config and content share one Problems type (content/yamlfile)
+		var ps content.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
 				fmt.Fprintln(stdout, p.String())
 			}
-		case errors.As(err, &lps):
-			for _, p := range lps {
-				fmt.Fprintln(stdout, p.String())
-			}
-		default:
+		} else {
 			fmt.Fprintln(stdout, err)
 		}
 	}

@@ -21,6 +21,9 @@ type Options struct {
 	// AllowEmpty accepts a file with no document (empty or only comments):
 	// v is left as it was, for files whose every field has a default.
 	AllowEmpty bool
+	// Secret treats every value as secret: problems never quote one. For
+	// files where a secret may sit under the wrong key (a config file).
+	Secret bool
 }
 
 // Decode parses one YAML document from data into v, a non-nil pointer, and
@@ -83,7 +86,7 @@ func (o Options) DecodeDoc(file string, data []byte, v any) (doc *Doc, probs Pro
 		}
 		root = root.Content[0]
 	}
-	d := &decoder{Doc: newDoc(file)}
+	d := &decoder{Doc: newDoc(file), secret: o.Secret}
 	d.decode(root, rv.Elem(), "", d.pos(root))
 	d.probs.Sort()
 	return d.Doc, d.probs
@@ -508,7 +511,8 @@ func (d *decoder) decodeScalar(n *yaml.Node, v Scalar, path string) {
 	}
 	if err := v.DecodeYAMLScalar(s, d.pos(n)); err != nil {
 		msg := err.Error()
-		if d.secret {
+		var safe SafeMessage
+		if d.secret && !errors.As(err, &safe) {
 			msg = "not a valid value"
 		}
 		d.addf(d.pos(n), path, "%s", msg)

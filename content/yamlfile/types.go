@@ -21,6 +21,12 @@ type Scalar interface {
 	DecodeYAMLScalar(s string, at Pos) error
 }
 
+// SafeMessage is a Scalar's error whose text quotes nothing from the file,
+// so it is shown as is even where values are secret.
+type SafeMessage string
+
+func (m SafeMessage) Error() string { return string(m) }
+
 // Date is a calendar day, written 2006-01-02 in YAML, with where it was read.
 type Date struct {
 	time.Time
