@@ -2,6 +2,8 @@ module github.com/guidebot/guidebot
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/lib/pq v1.12.3
 	github.com/prometheus/client_golang v1.25.0
