@@ -106,33 +106,7 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 		}
 		o.eul()
 	}
-	if len(left) > 0 {
-		if len(needs) == 0 {
-			o.head(kHdNotRecommended)
-		} else {
-			o.head(kLeftOut)
-		}
-		o.ul()
-		for _, l := range left {
-			o.li()
-			o.bold(l.Messenger.Name)
-			o.dash()
-			for i, n := range l.Failed {
-				if i > 0 {
-					o.semi()
-				}
-				o.frag(ls.fails[n])
-			}
-			if l.Messenger.Status == content.NotRecommended {
-				if len(l.Failed) > 0 {
-					o.semi()
-				}
-				o.frag(ls.status[l.Messenger.ID])
-			}
-			o.eli()
-		}
-		o.eul()
-	}
+	st.renderLeft(&o, ls, needs, left)
 	if len(needs) == 0 {
 		o.tr(kNarrowDown)
 		o.colon()
@@ -143,6 +117,103 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 		needList(&o)
 	}
 	return o.reply()
+}
+
+// renderLeft writes the messengers recommend leaves out: one line each for
+// those on Privacy Guides' list, with the needs they miss or their status,
+// and a single line for all those not on it, grouped by what they miss, so
+// that the part stays short however many there are.
+func (st *state) renderLeft(o *out, ls *langState, needs []*content.Need, left []content.Left) {
+	var listed, unlisted []content.Left
+	for _, l := range left {
+		if l.Messenger.Status.Listed() {
+			listed = append(listed, l)
+		} else {
+			unlisted = append(unlisted, l)
+		}
+	}
+	if len(listed) > 0 || (len(needs) > 0 && len(unlisted) > 0) {
+		if len(needs) == 0 {
+			o.head(kHdNotRecommended)
+		} else {
+			o.head(kLeftOut)
+		}
+		o.ul()
+		for _, l := range listed {
+			o.li()
+			o.bold(l.Messenger.Name)
+			o.dash()
+			for i, n := range l.Failed {
+				if i > 0 {
+					o.semi()
+				}
+				o.frag(ls.fails[n])
+			}
+			if !l.Messenger.Status.Picked() {
+				if len(l.Failed) > 0 {
+					o.semi()
+				}
+				o.frag(ls.status[l.Messenger.ID])
+			}
+			o.eli()
+		}
+		if len(needs) > 0 && len(unlisted) > 0 {
+			o.li()
+			st.unlistedLine(o, ls, unlisted, true)
+			o.eli()
+		}
+		o.eul()
+	}
+	if len(needs) == 0 && len(unlisted) > 0 {
+		st.unlistedLine(o, ls, unlisted, false)
+		o.nl()
+	}
+}
+
+// unlistedLine names the messengers not on Privacy Guides' list; with
+// reasons, grouped by the needs they miss, those that miss none first.
+func (st *state) unlistedLine(o *out, ls *langState, unlisted []content.Left, reasons bool) {
+	o.label(kHdNotListed)
+	if !reasons {
+		for i, l := range unlisted {
+			if i > 0 {
+				o.text(", ")
+			}
+			o.text(l.Messenger.Name)
+		}
+		return
+	}
+	type group struct {
+		failed []*content.Need
+		names  []string
+	}
+	var groups []group
+	for _, l := range unlisted {
+		i := slices.IndexFunc(groups, func(g group) bool { return slices.Equal(g.failed, l.Failed) })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, group{failed: l.Failed})
+		}
+		groups[i].names = append(groups[i].names, l.Messenger.Name)
+	}
+	slices.SortStableFunc(groups, func(a, b group) int { return min(len(a.failed), 1) - min(len(b.failed), 1) })
+	for i, g := range groups {
+		if i > 0 {
+			o.semi()
+		}
+		o.text(strings.Join(g.names, ", "))
+		o.text(" (")
+		if len(g.failed) == 0 {
+			o.tr(kAllNeedsMet)
+		}
+		for j, n := range g.failed {
+			if j > 0 {
+				o.text(", ")
+			}
+			o.frag(ls.fails[n])
+		}
+		o.text(")")
+	}
 }
 
 // needList writes every need's name, as code.

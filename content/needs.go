@@ -162,7 +162,7 @@ func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
 				failed = append(failed, n)
 			}
 		}
-		if len(failed) == 0 && m.Status != NotRecommended {
+		if len(failed) == 0 && m.Status.Picked() {
 			fit = append(fit, m)
 		} else {
 			left = append(left, Left{Messenger: m, Failed: failed})
