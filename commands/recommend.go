@@ -124,22 +124,25 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 // and a single line for all those not on it, grouped by what they miss, so
 // that the part stays short however many there are.
 func (st *state) renderLeft(o *out, ls *langState, needs []*content.Need, left []content.Left) {
-	var listed, unlisted []content.Left
+	listed, unlisted := 0, 0
 	for _, l := range left {
 		if l.Messenger.Status.Listed() {
-			listed = append(listed, l)
+			listed++
 		} else {
-			unlisted = append(unlisted, l)
+			unlisted++
 		}
 	}
-	if len(listed) > 0 || (len(needs) > 0 && len(unlisted) > 0) {
+	if listed > 0 || (len(needs) > 0 && unlisted > 0) {
 		if len(needs) == 0 {
 			o.head(kHdNotRecommended)
 		} else {
 			o.head(kLeftOut)
 		}
 		o.ul()
-		for _, l := range listed {
+		for _, l := range left {
+			if !l.Messenger.Status.Listed() {
+				continue
+			}
 			o.li()
 			o.bold(l.Messenger.Name)
 			o.dash()
@@ -157,62 +160,78 @@ func (st *state) renderLeft(o *out, ls *langState, needs []*content.Need, left [
 			}
 			o.eli()
 		}
-		if len(needs) > 0 && len(unlisted) > 0 {
+		if len(needs) > 0 && unlisted > 0 {
 			o.li()
-			st.unlistedLine(o, ls, unlisted, true)
+			unlistedLine(o, ls, left)
 			o.eli()
 		}
 		o.eul()
 	}
-	if len(needs) == 0 && len(unlisted) > 0 {
-		st.unlistedLine(o, ls, unlisted, false)
+	if len(needs) == 0 && unlisted > 0 {
+		o.label(kHdNotListed)
+		first := true
+		for _, l := range left {
+			if !l.Messenger.Status.Listed() {
+				if !first {
+					o.text(", ")
+				}
+				first = false
+				o.text(l.Messenger.Name)
+			}
+		}
 		o.nl()
 	}
 }
 
-// unlistedLine names the messengers not on Privacy Guides' list; with
-// reasons, grouped by the needs they miss, those that miss none first.
-func (st *state) unlistedLine(o *out, ls *langState, unlisted []content.Left, reasons bool) {
+// unlistedLine names the messengers of left that are not on Privacy Guides'
+// list, grouped by the needs they miss, those that miss none first:
+// "Threema, Wire (all needs met); WhatsApp, Telegram (needs a phone number)".
+func unlistedLine(o *out, ls *langState, left []content.Left) {
 	o.label(kHdNotListed)
-	if !reasons {
-		for i, l := range unlisted {
-			if i > 0 {
-				o.text(", ")
+	// A group is named by its first member, its leader; a handful of
+	// messengers make the quadratic search cheaper than a map.
+	leader := func(i int) int {
+		for j := range i {
+			if !left[j].Messenger.Status.Listed() && slices.Equal(left[j].Failed, left[i].Failed) {
+				return j
 			}
-			o.text(l.Messenger.Name)
 		}
-		return
+		return i
 	}
-	type group struct {
-		failed []*content.Need
-		names  []string
-	}
-	var groups []group
-	for _, l := range unlisted {
-		i := slices.IndexFunc(groups, func(g group) bool { return slices.Equal(g.failed, l.Failed) })
-		if i < 0 {
-			i = len(groups)
-			groups = append(groups, group{failed: l.Failed})
-		}
-		groups[i].names = append(groups[i].names, l.Messenger.Name)
-	}
-	slices.SortStableFunc(groups, func(a, b group) int { return min(len(a.failed), 1) - min(len(b.failed), 1) })
-	for i, g := range groups {
-		if i > 0 {
+	groups := 0
+	group := func(lead int) {
+		if groups > 0 {
 			o.semi()
 		}
-		o.text(strings.Join(g.names, ", "))
+		groups++
+		names := 0
+		for i := lead; i < len(left); i++ {
+			if !left[i].Messenger.Status.Listed() && leader(i) == lead {
+				if names > 0 {
+					o.text(", ")
+				}
+				names++
+				o.text(left[i].Messenger.Name)
+			}
+		}
 		o.text(" (")
-		if len(g.failed) == 0 {
+		if len(left[lead].Failed) == 0 {
 			o.tr(kAllNeedsMet)
 		}
-		for j, n := range g.failed {
+		for j, n := range left[lead].Failed {
 			if j > 0 {
 				o.text(", ")
 			}
 			o.frag(ls.fails[n])
 		}
 		o.text(")")
+	}
+	for _, missesNone := range []bool{true, false} {
+		for i, l := range left {
+			if !l.Messenger.Status.Listed() && (len(l.Failed) == 0) == missesNone && leader(i) == i {
+				group(i)
+			}
+		}
 	}
 }
 

@@ -155,12 +155,20 @@ type Left struct {
 // additional) that meet every need, in Privacy Guides' order, and every other messenger
 // with the needs it misses.
 func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
+	// It runs per message: one array holds every messenger's misses.
+	missed := make([]*Need, 0, len(needs)*len(s.Messengers))
+	fit = make([]*Messenger, 0, len(s.Messengers))
+	left = make([]Left, 0, len(s.Messengers))
 	for _, m := range s.Messengers {
-		var failed []*Need
+		start := len(missed)
 		for _, n := range needs {
 			if !n.Meets(m) {
-				failed = append(failed, n)
+				missed = append(missed, n)
 			}
+		}
+		var failed []*Need
+		if len(missed) > start {
+			failed = missed[start:len(missed):len(missed)]
 		}
 		if len(failed) == 0 && m.Status.Picked() {
 			fit = append(fit, m)
