@@ -66,8 +66,7 @@ func (st *state) recommendFrags(ls *langState) {
 // Without needs it is the general recommendation.
 func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.Need) Reply {
 	lang := ls.lang
-	fit, left := st.set.Recommend(needs)
-	fit = inPrivacyGuidesOrder(fit)
+	fit, left := st.set.Recommend(needs) // in Privacy Guides' order already
 	o := newOut(lang, prefix, 2048)
 	if len(needs) == 0 {
 		o.bold(tr(lang, kGeneral))
@@ -263,28 +262,4 @@ func (c *call) unknownNeed(name string) Reply {
 	o.colon()
 	needList(&o)
 	return o.reply()
-}
-
-// privacyGuidesOrder is the order in which Privacy Guides lists the
-// messengers it recommends (Molly under Signal). recommend keeps it rather
-// than ranking them itself; a messenger not in it comes after, in the
-// content's order.
-var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
-
-// inPrivacyGuidesOrder sorts ms, best status first, then as Privacy Guides
-// lists them.
-func inPrivacyGuidesOrder(ms []*content.Messenger) []*content.Messenger {
-	pos := func(m *content.Messenger) int {
-		if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
-			return i
-		}
-		return len(privacyGuidesOrder)
-	}
-	slices.SortStableFunc(ms, func(a, b *content.Messenger) int {
-		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
-			return d
-		}
-		return pos(a) - pos(b)
-	})
-	return ms
 }

@@ -151,9 +151,10 @@ type Left struct {
 	Failed    []*Need // the needs it misses; empty when it meets them all but is no longer recommended
 }
 
-// Recommend returns the recommended messengers (status recommended or
-// additional) that meet every need, in Privacy Guides' order, and every other messenger
-// with the needs it misses.
+// Recommend returns the messengers Privacy Guides recommends (status
+// recommended or additional) that meet every need, in Privacy Guides'
+// order, which is kept here only; and every other messenger, in the
+// content's order, with the needs it misses.
 func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
 	// It runs per message: one array holds every messenger's misses.
 	missed := make([]*Need, 0, len(needs)*len(s.Messengers))
