@@ -144,6 +144,11 @@ func (st *state) card(o *out, m *content.Messenger) {
 // history tracks is only known to hold "at least since" then.
 func (st *state) statusLine(o *out, m *content.Messenger) {
 	o.tr(statusKey(m.Status))
+	if m.Status == content.NotListed {
+		o.dash()
+		o.tr(kNotListedWhy)
+		return
+	}
 	h := currentStatus(m)
 	if h == nil {
 		return

@@ -19,9 +19,13 @@ const (
 	kStRecommended
 	kStAdditional
 	kStNotRecommended
+	kStNotListed
 	kHdRecommended
 	kHdAdditional
 	kHdNotRecommended
+	kHdNotListed
+	kCellNotListed
+	kNotListedWhy
 	kIdPhone
 	kIdUsername
 	kIdRandom
@@ -74,6 +78,7 @@ const (
 	kNoneFits
 	kMeets
 	kLeftOut
+	kAllNeedsMet
 	kNarrowDown
 	kNeeds
 	kNeedsAre
@@ -171,6 +176,10 @@ var catalog = [nKeys]content.Text{
 	kHdRecommended:    {EN: "Recommended", FR: "Recommandées"},
 	kHdAdditional:     {EN: "Additional options", FR: "Autres options"},
 	kHdNotRecommended: {EN: "No longer recommended", FR: "Ne sont plus recommandées"},
+	kStNotListed:      {EN: "not on Privacy Guides' list", FR: "absente de la liste de Privacy Guides"},
+	kHdNotListed:      {EN: "Not on Privacy Guides' list", FR: "Absentes de la liste de Privacy Guides"},
+	kCellNotListed:    {EN: "not on the list", FR: "absente de la liste"},
+	kNotListedWhy:     {EN: "Privacy Guides does not recommend it; it is judged here by the same criteria as the ones it does", FR: "Privacy Guides ne la recommande pas\u00a0; elle est jugée ici selon les mêmes critères que celles qu'il recommande"},
 	kIdPhone:          {EN: "phone number", FR: "numéro de téléphone"},
 	kIdUsername:       {EN: "username", FR: "nom d'utilisateur"},
 	kIdRandom:         {EN: "random ID", FR: "identifiant aléatoire"},
@@ -219,6 +228,7 @@ var catalog = [nKeys]content.Text{
 	kNoneFits:         {EN: "No recommended messenger meets all of these needs.", FR: "Aucune messagerie recommandée ne répond à tous ces besoins."},
 	kMeets:            {EN: "Meets", FR: "Répond à"},
 	kLeftOut:          {EN: "Left out", FR: "Écartées"},
+	kAllNeedsMet:      {EN: "all needs met", FR: "tous les besoins remplis"},
 	kNarrowDown:       {EN: "Narrow it down to your needs", FR: "Affinez selon vos besoins"},
 	kNeeds:            {EN: "Needs", FR: "Besoins"},
 	kNeedsAre:         {EN: "The needs are", FR: "Les besoins sont"},
@@ -337,11 +347,23 @@ func statusKey(s content.Status) key {
 		return kStRecommended
 	case content.Additional:
 		return kStAdditional
+	case content.NotRecommended:
+		return kStNotRecommended
 	}
-	return kStNotRecommended
+	return kStNotListed
 }
 
-func statusHeadingKey(s content.Status) key { return statusKey(s) - kStRecommended + kHdRecommended }
+func statusHeadingKey(s content.Status) key {
+	switch s {
+	case content.Recommended:
+		return kHdRecommended
+	case content.Additional:
+		return kHdAdditional
+	case content.NotRecommended:
+		return kHdNotRecommended
+	}
+	return kHdNotListed
+}
 
 func supportKey(s content.Support) key {
 	switch s {

@@ -62,6 +62,9 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 	}
 	rows := []row{
 		{cmpRow{label: tr(lang, kStatus)}, func(m *content.Messenger) []string {
+			if m.Status == content.NotListed {
+				return one(kCellNotListed) // the full words would widen every table
+			}
 			l := one(statusKey(m.Status))
 			if h := currentStatus(m); h != nil && m.Status != content.Recommended {
 				l = append(l, tr(lang, kSince)+" "+date(lang, h.Date.Time))

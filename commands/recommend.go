@@ -66,8 +66,7 @@ func (st *state) recommendFrags(ls *langState) {
 // Without needs it is the general recommendation.
 func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.Need) Reply {
 	lang := ls.lang
-	fit, left := st.set.Recommend(needs)
-	fit = inPrivacyGuidesOrder(fit)
+	fit, left := st.set.Recommend(needs) // in Privacy Guides' order already
 	o := newOut(lang, prefix, 2048)
 	if len(needs) == 0 {
 		o.bold(tr(lang, kGeneral))
@@ -106,33 +105,7 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 		}
 		o.eul()
 	}
-	if len(left) > 0 {
-		if len(needs) == 0 {
-			o.head(kHdNotRecommended)
-		} else {
-			o.head(kLeftOut)
-		}
-		o.ul()
-		for _, l := range left {
-			o.li()
-			o.bold(l.Messenger.Name)
-			o.dash()
-			for i, n := range l.Failed {
-				if i > 0 {
-					o.semi()
-				}
-				o.frag(ls.fails[n])
-			}
-			if l.Messenger.Status == content.NotRecommended {
-				if len(l.Failed) > 0 {
-					o.semi()
-				}
-				o.frag(ls.status[l.Messenger.ID])
-			}
-			o.eli()
-		}
-		o.eul()
-	}
+	st.renderLeft(&o, ls, needs, left)
 	if len(needs) == 0 {
 		o.tr(kNarrowDown)
 		o.colon()
@@ -143,6 +116,122 @@ func (st *state) renderRecommend(ls *langState, prefix string, needs []*content.
 		needList(&o)
 	}
 	return o.reply()
+}
+
+// renderLeft writes the messengers recommend leaves out: one line each for
+// those on Privacy Guides' list, with the needs they miss or their status,
+// and a single line for all those not on it, grouped by what they miss, so
+// that the part stays short however many there are.
+func (st *state) renderLeft(o *out, ls *langState, needs []*content.Need, left []content.Left) {
+	listed, unlisted := 0, 0
+	for _, l := range left {
+		if l.Messenger.Status.Listed() {
+			listed++
+		} else {
+			unlisted++
+		}
+	}
+	if listed > 0 || (len(needs) > 0 && unlisted > 0) {
+		if len(needs) == 0 {
+			o.head(kHdNotRecommended)
+		} else {
+			o.head(kLeftOut)
+		}
+		o.ul()
+		for _, l := range left {
+			if !l.Messenger.Status.Listed() {
+				continue
+			}
+			o.li()
+			o.bold(l.Messenger.Name)
+			o.dash()
+			for i, n := range l.Failed {
+				if i > 0 {
+					o.semi()
+				}
+				o.frag(ls.fails[n])
+			}
+			if !l.Messenger.Status.Picked() {
+				if len(l.Failed) > 0 {
+					o.semi()
+				}
+				o.frag(ls.status[l.Messenger.ID])
+			}
+			o.eli()
+		}
+		if len(needs) > 0 && unlisted > 0 {
+			o.li()
+			unlistedLine(o, ls, left)
+			o.eli()
+		}
+		o.eul()
+	}
+	if len(needs) == 0 && unlisted > 0 {
+		o.label(kHdNotListed)
+		first := true
+		for _, l := range left {
+			if !l.Messenger.Status.Listed() {
+				if !first {
+					o.text(", ")
+				}
+				first = false
+				o.text(l.Messenger.Name)
+			}
+		}
+		o.nl()
+	}
+}
+
+// unlistedLine names the messengers of left that are not on Privacy Guides'
+// list, grouped by the needs they miss, those that miss none first:
+// "Threema, Wire (all needs met); WhatsApp, Telegram (needs a phone number)".
+func unlistedLine(o *out, ls *langState, left []content.Left) {
+	o.label(kHdNotListed)
+	// A group is named by its first member, its leader; a handful of
+	// messengers make the quadratic search cheaper than a map.
+	leader := func(i int) int {
+		for j := range i {
+			if !left[j].Messenger.Status.Listed() && slices.Equal(left[j].Failed, left[i].Failed) {
+				return j
+			}
+		}
+		return i
+	}
+	groups := 0
+	group := func(lead int) {
+		if groups > 0 {
+			o.semi()
+		}
+		groups++
+		names := 0
+		for i := lead; i < len(left); i++ {
+			if !left[i].Messenger.Status.Listed() && leader(i) == lead {
+				if names > 0 {
+					o.text(", ")
+				}
+				names++
+				o.text(left[i].Messenger.Name)
+			}
+		}
+		o.text(" (")
+		if len(left[lead].Failed) == 0 {
+			o.tr(kAllNeedsMet)
+		}
+		for j, n := range left[lead].Failed {
+			if j > 0 {
+				o.text(", ")
+			}
+			o.frag(ls.fails[n])
+		}
+		o.text(")")
+	}
+	for _, missesNone := range []bool{true, false} {
+		for i, l := range left {
+			if !l.Messenger.Status.Listed() && (len(l.Failed) == 0) == missesNone && leader(i) == i {
+				group(i)
+			}
+		}
+	}
 }
 
 // needList writes every need's name, as code.
@@ -173,28 +262,4 @@ func (c *call) unknownNeed(name string) Reply {
 	o.colon()
 	needList(&o)
 	return o.reply()
-}
-
-// privacyGuidesOrder is the order in which Privacy Guides lists the
-// messengers it recommends (Molly under Signal). recommend keeps it rather
-// than ranking them itself; a messenger not in it comes after, in the
-// content's order.
-var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
-
-// inPrivacyGuidesOrder sorts ms, best status first, then as Privacy Guides
-// lists them.
-func inPrivacyGuidesOrder(ms []*content.Messenger) []*content.Messenger {
-	pos := func(m *content.Messenger) int {
-		if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
-			return i
-		}
-		return len(privacyGuidesOrder)
-	}
-	slices.SortStableFunc(ms, func(a, b *content.Messenger) int {
-		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
-			return d
-		}
-		return pos(a) - pos(b)
-	})
-	return ms
 }

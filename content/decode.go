@@ -28,7 +28,7 @@ func Distance(a, b string, limit int) int { return yamlfile.Distance(a, b, limit
 
 // Values lists the statuses a card may have, for the loader.
 func (Status) Values() []string {
-	return []string{string(Recommended), string(Additional), string(NotRecommended)}
+	return []string{string(Recommended), string(Additional), string(NotRecommended), string(NotListed)}
 }
 
 // Values lists the answers a fact may give, for the loader.

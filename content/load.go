@@ -381,9 +381,22 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		claim(fmt.Sprintf("aliases[%d]", i), a, true)
 	}
 
-	// History: oldest first, ending where the messenger stands now.
-	if m.StatusHistory != nil && len(m.StatusHistory) == 0 {
+	// History: oldest first, ending where the messenger stands now. It
+	// tells the steps on Privacy Guides' list, so a messenger never on it
+	// has none, and every other one has one.
+	switch {
+	case m.StatusHistory != nil && len(m.StatusHistory) == 0:
 		l.add(f.At("status_history"), "status_history: needs at least one entry")
+	case m.Status == NotListed && f.Has("status_history"):
+		l.add(f.At("status_history"), "status_history: a not-listed messenger has no history on Privacy Guides' list (one removed from it is not-recommended)")
+	case m.Status.Listed() && f.Decoded("status") && !f.Has("status_history"):
+		l.add(f.At("status"), "status: a %s messenger needs its status_history on Privacy Guides' list", m.Status)
+	}
+	for i, h := range m.StatusHistory {
+		if h.Status == NotListed {
+			p := fmt.Sprintf("status_history[%d].status", i)
+			l.add(f.ValueAt(p), "%s: not-listed is not a step on Privacy Guides' list", p)
+		}
 	}
 	for i := 1; i < len(m.StatusHistory); i++ {
 		prev, cur := m.StatusHistory[i-1].Date, m.StatusHistory[i].Date
@@ -470,8 +483,16 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 		}
 		for _, c := range all {
 			r, ok := m.Criteria[c.ID]
+			want, from, mirror := mirrored(m, c.ID)
 			if !ok {
-				if c.ID != "" {
+				switch {
+				case mirror:
+					// The card states this fact already: the result is
+					// that fact, not a second copy to keep in step.
+					if want.Value != "" {
+						m.Criteria[c.ID] = want
+					}
+				case c.ID != "":
 					l.add(f.At("criteria"), "criteria: no result for criterion %q", c.ID)
 				}
 				continue
@@ -481,8 +502,8 @@ func (l *loader) checkMessenger(f *file, m *Messenger, netIDs map[string]bool, n
 				l.add(f.At(p), "%s: a %s result needs a note saying why", p, r.Value)
 			}
 			l.needSource(f, p, r)
-			if want, from, ok := mirrored(m, c.ID); ok && r.Value != want && f.Decoded(from) && f.Decoded(p+".value") {
-				l.add(f.ValueAt(p+".value"), "%s: %s contradicts %s (%s) on the same card; one fact, one value", p, r.Value, from, want)
+			if mirror && r.Value != want.Value && f.Decoded(from) && f.Decoded(p+".value") {
+				l.add(f.ValueAt(p+".value"), "%s: %s contradicts %s (%s) on the same card; one fact, one value", p, r.Value, from, want.Value)
 			}
 		}
 	}
@@ -495,27 +516,30 @@ func (l *loader) needSource(f *file, path string, fact Fact) {
 	}
 }
 
-// mirrored returns the value a criterion must have because the card states
-// the same fact elsewhere, and where.
-func mirrored(m *Messenger, criterion string) (Support, string, bool) {
+// mirrored returns the result a criterion has because the card states the
+// same fact elsewhere, and where. A card may leave such a criterion out;
+// if it writes one, the values must agree.
+func mirrored(m *Messenger, criterion string) (Fact, string, bool) {
 	switch criterion {
 	case "forward-secrecy":
-		return m.ForwardSecrecy.Value, "forward_secrecy.value", true
+		return m.ForwardSecrecy, "forward_secrecy.value", true
 	case "future-secrecy":
-		return m.FutureSecrecy.Value, "future_secrecy.value", true
+		return m.FutureSecrecy, "future_secrecy.value", true
 	case "open-source-servers":
-		return m.OpenSourceServer.Value, "open_source_server.value", true
+		return m.OpenSourceServer, "open_source_server.value", true
 	case "decentralized":
-		return m.Network.Decentralized, "network.decentralized", true
+		n := m.Network
+		return Fact{Value: n.Decentralized, Note: &n.Text, Source: n.Source}, "network.decentralized", true
 	case "all-platforms":
+		f := Fact{Value: Yes, Note: m.Platforms.Note, Source: m.Platforms.Source}
 		for _, p := range []Platform{Android, IOS, Windows, MacOS, Linux} {
 			if !slices.Contains(m.Platforms.List, p) {
-				return No, "platforms.list", true
+				f.Value = No
 			}
 		}
-		return Yes, "platforms.list", true
+		return f, "platforms.list", true
 	}
-	return "", "", false
+	return Fact{}, "", false
 }
 
 func (l *loader) checkChanges(f *file, chs []*Change, msgIDs map[string]bool, msgsOK bool) {

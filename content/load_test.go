@@ -166,7 +166,7 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/beta.yaml:7:11: status_history[0].date: expected a date written YYYY-MM-DD, found "2023-1-1"`},
 		{"bad status",
 			edit(alpha, "status: recommended\nstatus_history", "status: recomended\nstatus_history"),
-			`messengers/alpha.yaml:5:9: status: unknown value "recomended" (want one of: recommended, additional, not-recommended)`},
+			`messengers/alpha.yaml:5:9: status: unknown value "recomended" (want one of: recommended, additional, not-recommended, not-listed)`},
 		{"bad support value",
 			edit(alpha, "forward_secrecy: {value: yes,", "forward_secrecy: {value: maybe,"),
 			`messengers/alpha.yaml:28:26: forward_secrecy.value: unknown value "maybe" (want one of: yes, partial, no, n/a, unknown)`},
@@ -220,11 +220,21 @@ func TestLoadProblems(t *testing.T) {
 			`messengers/beta.yaml:17:16: network.types[1]: duplicate network type "p2p"`},
 		{"dangling criterion",
 			edit(alpha, "  forward-secrecy: {value: yes", "  forward-secrecy2: {value: yes"),
-			`messengers/alpha.yaml:53:1: criteria: no result for criterion "forward-secrecy"` + "\n" +
-				`messengers/alpha.yaml:54:3: criteria: unknown criterion "forward-secrecy2" (known: decentralized, forward-secrecy)`},
+			`messengers/alpha.yaml:54:3: criteria: unknown criterion "forward-secrecy2" (known: decentralized, forward-secrecy)`},
 		{"missing criterion",
-			edit(alpha, "  decentralized:\n    value: no\n    note: {en: One operator., fr: Un seul opérateur.}\n    source: https://example.org/alpha/network\n", ""),
-			`messengers/alpha.yaml:53:1: criteria: no result for criterion "decentralized"`},
+			edit("criteria.yaml", "best_case:\n", "  - id: audit\n    text: {en: Audited., fr: Audité.}\nbest_case:\n"),
+			`messengers/alpha.yaml:53:1: criteria: no result for criterion "audit"` + "\n" +
+				`messengers/beta.yaml:41:1: criteria: no result for criterion "audit"`},
+		{"listed without history",
+			edit(alpha, "status_history:\n  - date: 2024-01-02\n    status: recommended\n    reason: {en: Added., fr: Ajoutée.}\n    source: https://example.org/alpha/history\n", ""),
+			`messengers/alpha.yaml:5:1: status: a recommended messenger needs its status_history on Privacy Guides' list`},
+		{"not listed with a history",
+			edit(alpha, "status: recommended\nstatus_history:", "status: not-listed\nstatus_history:"),
+			`messengers/alpha.yaml:6:1: status_history: a not-listed messenger has no history on Privacy Guides' list (one removed from it is not-recommended)` + "\n" +
+				`messengers/alpha.yaml:8:13: status_history[0].status: the last entry is "recommended" but status is "not-listed"`},
+		{"not listed as a step",
+			edit(beta, "    status: additional\n", "    status: not-listed\n"),
+			`messengers/beta.yaml:8:13: status_history[0].status: not-listed is not a step on Privacy Guides' list`},
 		{"criterion failed without note",
 			edit(beta, "    note: {en: None., fr: Aucune.}\n", ""),
 			`messengers/beta.yaml:42:3: criteria.forward-secrecy: a no result needs a note saying why`},
@@ -321,6 +331,40 @@ func TestLoadProblems(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestLoadNotListed(t *testing.T) {
+	m := fixture(t)
+	edit("messengers/alpha.yaml", "status: recommended\nstatus_history:\n  - date: 2024-01-02\n    status: recommended\n    reason: {en: Added., fr: Ajoutée.}\n    source: https://example.org/alpha/history\n", "status: not-listed\n")(t, m)
+	s, err := Load(m)
+	if err != nil {
+		t.Fatalf("a not-listed card without history does not load:\n%v", err)
+	}
+	a := s.Messenger("alpha")
+	if a.Status != NotListed || a.StatusHistory != nil {
+		t.Errorf("alpha: status %s, history %v", a.Status, a.StatusHistory)
+	}
+	if last := s.Messengers[len(s.Messengers)-1]; last != a {
+		t.Errorf("not-listed should sort last, after %s", last.ID)
+	}
+	if fit, _ := s.Recommend(nil); slices.Contains(fit, a) {
+		t.Error("a not-listed messenger is recommended")
+	}
+}
+
+// TestLoadMirroredCriterion: a criterion the card states elsewhere may be
+// left out, and then takes that fact.
+func TestLoadMirroredCriterion(t *testing.T) {
+	m := fixture(t)
+	edit("messengers/alpha.yaml", "  decentralized:\n    value: no\n    note: {en: One operator., fr: Un seul opérateur.}\n    source: https://example.org/alpha/network\n", "")(t, m)
+	s, err := Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Messenger("alpha")
+	if got := a.Criteria["decentralized"]; got.Value != a.Network.Decentralized || got.Source != a.Network.Source {
+		t.Errorf("derived decentralized = %+v, want the network's", got)
 	}
 }
 

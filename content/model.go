@@ -54,6 +54,11 @@ const (
 	Recommended    Status = "recommended"     // a main recommendation
 	Additional     Status = "additional"      // listed under "additional options", with a warning
 	NotRecommended Status = "not-recommended" // removed from the recommendations
+	// NotListed: Privacy Guides has never listed it (WhatsApp, Telegram…).
+	// The card judges it by the same criteria, but it is never
+	// recommended, and it has no status history: there is no step on the
+	// list to tell.
+	NotListed Status = "not-listed"
 )
 
 // Rank orders statuses: lower is better.
@@ -63,9 +68,19 @@ func (s Status) Rank() int {
 		return 0
 	case Additional:
 		return 1
+	case NotRecommended:
+		return 2
 	}
-	return 2
+	return 3
 }
+
+// Picked reports whether Privacy Guides recommends a messenger with this
+// status today, as a main or an additional option.
+func (s Status) Picked() bool { return s == Recommended || s == Additional }
+
+// Listed reports whether the status is a place on Privacy Guides' list,
+// past or present, and so has a history.
+func (s Status) Listed() bool { return s != NotListed }
 
 // Support answers a yes/no question about a messenger, with nuance.
 type Support string
@@ -135,8 +150,10 @@ type Messenger struct {
 	Aliases  []string `yaml:"aliases"`
 	Reviewed Date     `yaml:"reviewed"`
 
-	Status        Status         `yaml:"status"`
-	StatusHistory []StatusChange `yaml:"status_history"` // oldest first; the last one's status equals Status
+	Status Status `yaml:"status"`
+	// StatusHistory is oldest first and ends with Status; required for
+	// every status but not-listed, which must have none.
+	StatusHistory []StatusChange `yaml:"status_history,omitempty"`
 
 	Summary  Sourced `yaml:"summary"`
 	Network  Network `yaml:"network"`

@@ -151,18 +151,27 @@ type Left struct {
 	Failed    []*Need // the needs it misses; empty when it meets them all but is no longer recommended
 }
 
-// Recommend returns the recommended messengers (status recommended or
-// additional) that meet every need, in Privacy Guides' order, and every other messenger
-// with the needs it misses.
+// Recommend returns the messengers Privacy Guides recommends (status
+// recommended or additional) that meet every need, in Privacy Guides'
+// order, which is kept here only; and every other messenger, in the
+// content's order, with the needs it misses.
 func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
+	// It runs per message: one array holds every messenger's misses.
+	missed := make([]*Need, 0, len(needs)*len(s.Messengers))
+	fit = make([]*Messenger, 0, len(s.Messengers))
+	left = make([]Left, 0, len(s.Messengers))
 	for _, m := range s.Messengers {
-		var failed []*Need
+		start := len(missed)
 		for _, n := range needs {
 			if !n.Meets(m) {
-				failed = append(failed, n)
+				missed = append(missed, n)
 			}
 		}
-		if len(failed) == 0 && m.Status != NotRecommended {
+		var failed []*Need
+		if len(missed) > start {
+			failed = missed[start:len(missed):len(missed)]
+		}
+		if len(failed) == 0 && m.Status.Picked() {
 			fit = append(fit, m)
 		} else {
 			left = append(left, Left{Messenger: m, Failed: failed})
