@@ -141,7 +141,8 @@ func (st *state) card(o *out, m *content.Messenger) {
 
 // statusLine writes the messenger's status with the date and reason of the
 // change that gave it. A status held since the oldest page version the
-// history tracks is only known to hold "at least since" then.
+// history tracks, unless that version added it, is only known to hold "at
+// least since" then.
 func (st *state) statusLine(o *out, m *content.Messenger) {
 	o.tr(statusKey(m.Status))
 	if m.Status == content.NotListed {
@@ -154,7 +155,7 @@ func (st *state) statusLine(o *out, m *content.Messenger) {
 		return
 	}
 	o.text(" ")
-	if h == &m.StatusHistory[0] && !h.Date.After(st.trackStart) {
+	if h == &m.StatusHistory[0] && !h.Added && !h.Date.After(st.trackStart) {
 		o.tr(kAtLeastSince)
 	} else {
 		o.tr(kSince)

@@ -202,6 +202,10 @@ type StatusChange struct {
 	Status Status `yaml:"status"`
 	Reason Text   `yaml:"reason"`
 	Source URL    `yaml:"source"`
+	// Added marks the change that put the messenger on the list. Without
+	// it, the oldest entry only shows the status the oldest page version
+	// tracked already had, which held "at least since" that date.
+	Added bool `yaml:"added,omitempty"`
 }
 
 // Network says how a messenger's network is built. Types refers to ids in
