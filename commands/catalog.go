@@ -58,6 +58,9 @@ const (
 	kApp
 	kAudits
 	kNoAudit
+	kNoCodeAudit
+	kKindAnalysis
+	kKindFindings
 	kCaveats
 	kLinks
 	kHomepage
@@ -210,6 +213,9 @@ var catalog = [nKeys]content.Text{
 	kApp:              {EN: "{1} app", FR: "Application {1}"},
 	kAudits:           {EN: "Audits", FR: "Audits"},
 	kNoAudit:          {EN: "none published", FR: "aucun publié"},
+	kNoCodeAudit:      {EN: "none", FR: "aucun"},
+	kKindAnalysis:     {EN: "analysis", FR: "analyse"},
+	kKindFindings:     {EN: "findings", FR: "travaux"},
 	kCaveats:          {EN: "Caveats", FR: "Points d'attention"},
 	kLinks:            {EN: "Links", FR: "Liens"},
 	kHomepage:         {EN: "website", FR: "site web"},

@@ -97,17 +97,7 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 	}
 	rows = append(rows,
 		row{cmpRow{label: tr(lang, kAudits)}, func(m *content.Messenger) []string {
-			// Only audits count here: an analysis of the protocol or
-			// researchers' findings are shown on the card, as such.
-			audits := m.CodeAudits()
-			if len(audits) == 0 {
-				return one(kNoAudit)
-			}
-			years := make([]string, len(audits))
-			for i, a := range audits {
-				years[i] = strconv.Itoa(a.Year)
-			}
-			return []string{strings.Join(years, ", ")}
+			return []string{auditCell(lang, m)}
 		}},
 		row{cmpRow{label: tr(lang, kOpenSourceServer)}, support(func(m *content.Messenger) content.Fact { return m.OpenSourceServer })},
 		row{cmpRow{label: tr(lang, kTor)}, support(func(m *content.Messenger) content.Fact { return m.Tor })},
@@ -157,4 +147,36 @@ func (st *state) compareTable(lang content.Lang) *compareTable {
 		t.cols[m.ID] = cells
 	}
 	return t
+}
+
+// auditCell lists the years of a messenger's audits, then its other
+// reviews by kind ("none; analysis 2016"): a protocol analysis or
+// researchers' findings must not read as an audit of the apps.
+func auditCell(lang content.Lang, m *content.Messenger) string {
+	if len(m.Audits) == 0 {
+		return tr(lang, kNoAudit)
+	}
+	var audits, others []string
+	for _, a := range m.Audits {
+		year := strconv.Itoa(a.Year)
+		switch a.Kind {
+		case content.KindAudit:
+			audits = append(audits, year)
+		case content.KindAnalysis:
+			others = append(others, tr(lang, kKindAnalysis)+" "+year)
+		default:
+			others = append(others, tr(lang, kKindFindings)+" "+year)
+		}
+	}
+	if len(audits) == 0 {
+		audits = []string{tr(lang, kNoCodeAudit)}
+	}
+	if len(others) == 0 {
+		return strings.Join(audits, ", ")
+	}
+	semi := "; "
+	if lang == content.FR {
+		semi = "\u00a0; "
+	}
+	return strings.Join(audits, ", ") + semi + strings.Join(others, ", ")
 }
