@@ -32,6 +32,8 @@ var cases = []answerCase{
 	{"card_session", "!messenger session", "!messagerie session"},
 	{"compare_2", "!compare signal session", "!comparer signal session"},
 	{"compare_3", "!compare signal simplex briar", "!comparer signal simplex briar"},
+	{"card_telegram", "!messenger telegram", "!messagerie telegram"},
+	{"compare_signal_telegram_whatsapp", "!compare signal telegram whatsapp", "!comparer signal telegram whatsapp"},
 	{"recommend_no_phone_ios", "!recommend no-phone ios", "!recommander sans-téléphone iphone"},
 	{"messengers", "!messengers", "!messageries"},
 	{"criteria", "!criteria", "!criteres"},
@@ -86,18 +88,9 @@ func main() {
 	set := content.Builtin()
 	e := commands.New(set, commands.WithVersion("render", "render"))
 
-	list := cases
-	// A card of a messenger Privacy Guides does not list, once there is one.
-	for _, m := range set.Messengers {
-		if m.Status == content.Status("not-listed") {
-			list = append(list, answerCase{"card_" + m.ID, "!messenger " + m.ID, "!messagerie " + m.ID})
-			break
-		}
-	}
-
 	var answers []Answer
 	for _, lang := range content.Langs {
-		for _, c := range list {
+		for _, c := range cases {
 			line := c.line(lang)
 			r, ok := e.Handle(context.Background(), commands.Request{Text: line, Room: newRoom(lang), BotNames: []string{"guidebot"}})
 			if !ok {
