@@ -100,6 +100,11 @@ func (st *state) card(o *out, m *content.Messenger) {
 			o.text(strconv.Itoa(a.Year))
 			o.text(", ")
 			o.text(a.By)
+			if k, ok := reviewKindKey(a.Kind); ok {
+				o.text(" (")
+				o.tr(k)
+				o.text(")")
+			}
 			o.colon()
 			o.t(a.Scope)
 			o.src(a.Source)

@@ -159,13 +159,10 @@ func auditCell(lang content.Lang, m *content.Messenger) string {
 	var audits, others []string
 	for _, a := range m.Audits {
 		year := strconv.Itoa(a.Year)
-		switch a.Kind {
-		case content.KindAudit:
+		if k, ok := reviewKindKey(a.Kind); ok {
+			others = append(others, tr(lang, k)+" "+year)
+		} else {
 			audits = append(audits, year)
-		case content.KindAnalysis:
-			others = append(others, tr(lang, kKindAnalysis)+" "+year)
-		default:
-			others = append(others, tr(lang, kKindFindings)+" "+year)
 		}
 	}
 	if len(audits) == 0 {
@@ -179,4 +176,17 @@ func auditCell(lang content.Lang, m *content.Messenger) string {
 		semi = "\u00a0; "
 	}
 	return strings.Join(audits, ", ") + semi + strings.Join(others, ", ")
+}
+
+// reviewKindKey names a review that is not an audit; ok is false for an
+// audit, which needs no name.
+func reviewKindKey(k content.AuditKind) (name key, ok bool) {
+	switch k {
+	case content.KindAudit:
+		return 0, false
+	case content.KindAnalysis:
+		return kKindAnalysis, true
+	default:
+		return kKindFindings, true
+	}
 }
