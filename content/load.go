@@ -1,7 +1,6 @@
 package content
 
 import (
-	"errors"
 	"io"
 	"io/fs"
 	"path"
@@ -63,17 +62,29 @@ type file struct {
 // all; field-level problems are recorded and the file is still returned.
 func (l *loader) read(name string, v any) *file {
 	l.current = name
+	// Stat before opening: opening a FIFO waits for a writer, forever, and
+	// a device need not end; neither is content.
+	st, err := fs.Stat(l.fsys, name)
+	if err != nil {
+		l.unreadable(name, err, "missing file")
+		return nil
+	}
+	if !st.Mode().IsRegular() {
+		l.add(Pos{File: name}, "not a regular file")
+		return nil
+	}
 	f, err := l.fsys.Open(name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			l.add(Pos{File: name}, "missing file")
-		} else {
-			l.add(Pos{File: name}, "cannot read: %s", errText(err))
-		}
+		l.unreadable(name, err, "missing file")
+		return nil
+	}
+	defer f.Close()
+	// The file may have been swapped since the Stat above.
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		l.add(Pos{File: name}, "not a regular file")
 		return nil
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	f.Close()
 	if err != nil {
 		l.add(Pos{File: name}, "cannot read: %s", errText(err))
 		return nil
@@ -98,6 +109,25 @@ type networksDoc struct {
 
 type changesDoc struct {
 	Changes []*Change `yaml:"changes"`
+}
+
+// readDir lists the directory name, refusing anything else before opening it:
+// listing a FIFO would open it, and wait for a writer.
+func (l *loader) readDir(name string) ([]fs.DirEntry, bool) {
+	st, err := fs.Stat(l.fsys, name)
+	if err == nil && !st.IsDir() {
+		l.add(Pos{File: name}, "not a directory")
+		return nil, false
+	}
+	var entries []fs.DirEntry
+	if err == nil {
+		entries, err = fs.ReadDir(l.fsys, name)
+	}
+	if err != nil {
+		l.unreadable(name, err, "missing directory")
+		return nil, false
+	}
+	return entries, true
 }
 
 func (l *loader) load() *Set {
@@ -130,22 +160,17 @@ func (l *loader) load() *Set {
 	// Ids of messenger files that could not be parsed at all: the change
 	// log may still name them, and saying so again would only add noise.
 	var unparsed []string
-	entries, err := fs.ReadDir(l.fsys, messengersDir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			l.add(Pos{File: messengersDir}, "missing directory")
-		} else {
-			l.add(Pos{File: messengersDir}, "cannot read: %s", errText(err))
-		}
-	}
+	entries, dirOK := l.readDir(messengersDir)
 	for _, e := range entries {
 		name := path.Join(messengersDir, e.Name())
 		switch {
 		case strings.HasPrefix(e.Name(), "."):
 			// Editor and OS droppings (.DS_Store, .swp) are not content.
-		case e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml"):
+		case !strings.HasSuffix(e.Name(), ".yaml"):
 			l.add(Pos{File: name}, "unexpected file: messengers/ holds only <id>.yaml files")
 		default:
+			// Whatever is named <id>.yaml is meant as a card: read refuses
+			// a directory or FIFO there as not a regular file.
 			m := &Messenger{}
 			if f := l.read(name, m); f != nil {
 				ms = append(ms, mfile{m, f})
@@ -154,7 +179,7 @@ func (l *loader) load() *Set {
 			}
 		}
 	}
-	if err == nil && len(ms) == 0 && !slices.ContainsFunc(l.probs, func(p Problem) bool { return strings.HasPrefix(p.File, messengersDir+"/") }) {
+	if dirOK && len(ms) == 0 && !slices.ContainsFunc(l.probs, func(p Problem) bool { return strings.HasPrefix(p.File, messengersDir+"/") }) {
 		l.add(Pos{File: messengersDir}, "no messenger files")
 	}
 	l.current = ""
