@@ -3,7 +3,9 @@ package yamlfile
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -75,4 +77,20 @@ func (ps Problems) Sort() {
 			cmp.Compare(a.Column, b.Column),
 		)
 	})
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxProblem places a yaml.v3 syntax error; the parser gives a line but
+// no column, so the problem points at the start of the line.
+func syntaxProblem(file string, err error) Problem {
+	p := Pos{File: file, Line: 1, Column: 1}
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil && n > 0 {
+			p.Line = n
+		}
+		msg = msg[len(m[0]):]
+	}
+	return p.Problemf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }
