@@ -45,7 +45,9 @@ func errText(err error) string {
 func known(m map[string]bool) string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
-		ks = append(ks, k)
+		if k != "" { // a card without an id has its own problem
+			ks = append(ks, k)
+		}
 	}
 	slices.Sort(ks)
 	return strings.Join(ks, ", ")
