@@ -57,7 +57,7 @@ func TestAddressing(t *testing.T) {
 		{name: "typographic quotes", text: "!vs “SimpleX Chat” ‘Signal’", ok: true, command: "compare"},
 		{name: "zero-width", text: "!m\u200b sig\u200bnal", ok: true, command: "messenger", want: "Signal — recommended"},
 		{name: "sigal", text: "!messenger sigal", ok: true, command: "messenger", failed: true, want: "unknown messenger “sigal” — did you mean Signal?"},
-		{name: "unknown name", text: "!messenger zzzzzzzz", ok: true, command: "messenger", failed: true, want: "Known messengers: Briar, Molly, Signal, SimpleX Chat, Element, Session"},
+		{name: "unknown name", text: "!messenger zzzzzzzz", ok: true, command: "messenger", failed: true, want: "Known messengers: Signal, Molly, SimpleX Chat, Briar, Element, Session"},
 		{name: "messenger without name", text: "!m", ok: true, command: "messenger", failed: true, want: "Which messenger?"},
 		{name: "compare one", text: "!vs signal", ok: true, command: "compare", failed: true, want: "Give 2 to 5 different messengers."},
 		{name: "compare same twice", text: "!vs signal Signal", ok: true, command: "compare", failed: true},

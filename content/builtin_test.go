@@ -45,8 +45,8 @@ func TestBuiltinMessengers(t *testing.T) {
 	for _, m := range s.Messengers {
 		ids = append(ids, m.ID)
 	}
-	// Best status first, then by name.
-	want := []string{"briar", "molly", "signal", "simplex", "element", "session",
+	// Best status first, then in Privacy Guides' order, then by name.
+	want := []string{"signal", "molly", "simplex", "briar", "element", "session",
 		"conversations", "deltachat", "facebook-messenger", "imessage", "telegram", "threema", "whatsapp", "wire"}
 	if !slices.Equal(ids, want) {
 		t.Errorf("messengers = %v, want %v", ids, want)

@@ -177,26 +177,8 @@ func (s *Set) Recommend(needs []*Need) (fit []*Messenger, left []Left) {
 			left = append(left, Left{Messenger: m, Failed: failed})
 		}
 	}
-	// No ranking of our own: Privacy Guides lists them without scores.
-	slices.SortStableFunc(fit, func(a, b *Messenger) int {
-		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
-			return d
-		}
-		return listPosition(a) - listPosition(b)
-	})
+	// No ranking of our own: fit keeps the set's order, Privacy Guides'.
 	return fit, left
-}
-
-// privacyGuidesOrder is the order in which Privacy Guides lists the
-// messengers it recommends (Molly under Signal); others come after it, in
-// the content's order.
-var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
-
-func listPosition(m *Messenger) int {
-	if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
-		return i
-	}
-	return len(privacyGuidesOrder)
 }
 
 // BestCaseMet counts the best-case criteria m fully meets.

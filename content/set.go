@@ -8,7 +8,7 @@ import (
 // Set is one loaded, validated content set. It is immutable once built, so it
 // can be shared by every goroutine and swapped whole on reload.
 type Set struct {
-	Messengers []*Messenger   // best status first, then by name
+	Messengers []*Messenger   // best status first, then in Privacy Guides' order, then by name
 	Networks   []*NetworkType // in file order
 	Criteria   Criteria
 	Changes    []*Change // newest first
@@ -22,6 +22,9 @@ type Set struct {
 func (s *Set) index() {
 	slices.SortStableFunc(s.Messengers, func(a, b *Messenger) int {
 		if d := a.Status.Rank() - b.Status.Rank(); d != 0 {
+			return d
+		}
+		if d := listPosition(a) - listPosition(b); d != 0 {
 			return d
 		}
 		return strings.Compare(Fold(a.Name), Fold(b.Name))
@@ -107,4 +110,16 @@ func (s *Set) Resolve(name string) (m *Messenger, suggestion *Messenger) {
 		}
 	}
 	return nil, best
+}
+
+// privacyGuidesOrder is the order in which Privacy Guides lists the
+// messengers it recommends (Molly under Signal); it has no scores, and the
+// bot adds no ranking of its own.
+var privacyGuidesOrder = []string{"signal", "molly", "simplex", "briar"}
+
+func listPosition(m *Messenger) int {
+	if i := slices.Index(privacyGuidesOrder, m.ID); i >= 0 {
+		return i
+	}
+	return len(privacyGuidesOrder)
 }
