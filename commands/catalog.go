@@ -205,7 +205,7 @@ var catalog = [nKeys]content.Text{
 	kRowE2EECalls:     {EN: "E2EE calls", FR: "E2EE appels"},
 	kForwardSecrecy:   {EN: "Forward secrecy", FR: "Confidentialité persistante"},
 	kFutureSecrecy:    {EN: "Future secrecy", FR: "Confidentialité future"},
-	kOpenSourceServer: {EN: "Open-source server", FR: "Serveur libre"},
+	kOpenSourceServer: {EN: "Open-source server", FR: "Serveur open source"},
 	kTor:              {EN: "Tor", FR: "Tor"},
 	kOffline:          {EN: "Works without internet", FR: "Fonctionne sans internet"},
 	kIdentifier:       {EN: "Identifier", FR: "Identifiant"},
@@ -310,14 +310,14 @@ var catalog = [nKeys]content.Text{
 // criterionLabels are short names for the criteria, for the rows of the
 // compare table; the criteria's full texts are in the content.
 var criterionLabels = map[string]content.Text{
-	"open-source-clients":     {EN: "Open-source apps", FR: "Applications libres"},
+	"open-source-clients":     {EN: "Open-source apps", FR: "Applications open source"},
 	"no-personal-identifiers": {EN: "No personal identifier", FR: "Sans identifiant personnel"},
 	"e2ee-private-default":    {EN: "Private chats E2EE by default", FR: "Privé chiffré par défaut"},
 	"e2ee-all-messages":       {EN: "E2EE for every message", FR: "Tout message chiffrable"},
 	"forward-secrecy":         {EN: "Forward secrecy", FR: "Confidentialité persistante"},
 	"independent-audit":       {EN: "Independent audit", FR: "Audit indépendant"},
 	"future-secrecy":          {EN: "Future secrecy", FR: "Confidentialité future"},
-	"open-source-servers":     {EN: "Open-source servers", FR: "Serveurs libres"},
+	"open-source-servers":     {EN: "Open-source servers", FR: "Serveurs open source"},
 	"decentralized":           {EN: "Decentralized network", FR: "Réseau décentralisé"},
 	"e2ee-all-default":        {EN: "Everything E2EE by default", FR: "Tout chiffré par défaut"},
 	"all-platforms":           {EN: "All five platforms", FR: "Les cinq plateformes"},
