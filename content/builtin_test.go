@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guidebot/guidebot/content/yamlfile"
 )
@@ -361,8 +362,9 @@ func TestBuiltinTexts(t *testing.T) {
 	walk(reflect.ValueOf(s.Changes), "changes")
 
 	for _, m := range s.Messengers {
-		if m.Reviewed.String() != "2026-12-02" {
-			t.Errorf("%s reviewed %s", m.ID, m.Reviewed)
+		// Cards are reviewed together: one left behind by a month is stale.
+		if newest := s.Reviewed().Time; m.Reviewed.IsZero() || newest.Sub(m.Reviewed.Time) > 31*24*time.Hour {
+			t.Errorf("%s reviewed %s, the newest card %s", m.ID, m.Reviewed, s.Reviewed())
 		}
 		if m.Links.Docs == "" {
 			t.Errorf("%s has no docs link", m.ID)
