@@ -44,6 +44,7 @@ func (l *loader) checkMessenger(f *file, m *Messenger, r *refs) {
 	mc.plausible()
 	mc.facts()
 	mc.criteria()
+	mc.links()
 }
 
 // fileID: the id is the file's name, so that a card is found by its id.
@@ -233,6 +234,22 @@ func (mc *messengerChecker) criteria() {
 		if mirror && r.Value != want.Value && f.Decoded(from) && f.Decoded(p+".value") {
 			mc.add(f.ValueAt(p+".value"), "%s: %s contradicts %s (%s) on the same card; one fact, one value", p, r.Value, from, want.Value)
 		}
+	}
+}
+
+// links: open-source apps link to their code, and a card shown as having
+// a "source code" link must have published code to point at.
+func (mc *messengerChecker) links() {
+	f, m := mc.f, mc.m
+	if !f.Decoded("links") || !f.Decoded("criteria") {
+		return
+	}
+	open := m.Criteria["open-source-clients"].Value
+	switch {
+	case open == Yes && m.Links.Source == "":
+		mc.add(f.At("links"), "links.source: the apps are open source (criteria.open-source-clients: yes), so link to their code")
+	case open == No && m.Links.Source != "":
+		mc.add(f.ValueAt("links.source"), "links.source: the apps' code is not published (criteria.open-source-clients: no); leave the link out")
 	}
 }
 

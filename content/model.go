@@ -189,7 +189,7 @@ type Messenger struct {
 	Links struct {
 		Homepage URL `yaml:"homepage"`
 		Privacy  URL `yaml:"privacy"`
-		Source   URL `yaml:"source"`
+		Source   URL `yaml:"source,omitempty"` // the apps' code; none when it is not published
 		Docs     URL `yaml:"docs,omitempty"`
 	} `yaml:"links"`
 
