@@ -347,7 +347,7 @@ func TestBuiltinTexts(t *testing.T) {
 		case reflect.String:
 			if v.Type() == urlType {
 				u := v.String()
-				if strings.HasSuffix(path, ".Docs") && u == "" {
+				if (strings.HasSuffix(path, ".Links.Docs") || strings.HasSuffix(path, ".Links.Source")) && u == "" { // optional links
 					return
 				}
 				if yamlfile.CheckURL(u) != "" || !strings.HasPrefix(u, "https://") {
