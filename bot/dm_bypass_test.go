@@ -1,0 +1,68 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+
+	"maunium.net/go/mautrix/event"
+)
+
+// A direct chat is a room of two. The is_direct flag on an invite is the
+// inviter's claim and proves nothing: if the bot believed it, any member
+// of a group could make it treat the group as a DM, where the prefix is
+// not needed (every line gets an answer) and the other member may change
+// the settings without the power level.
+
+// TestDirectFlagBypass: bob, power level 0 in alice's room of three,
+// invites the bot with is_direct set. The room stays a group for the bot:
+// bob may not move the prefix, and lines without the prefix get nothing.
+// The true DM, where a line without the prefix is answered, is
+// TestDirectMessageWithoutPrefix; the control at the end only shows that
+// the same flagged invite into a room of two does make a DM.
+func TestDirectFlagBypass(t *testing.T) {
+	needHomeserver(t)
+	alice, bob, carol := newTestUser(t, false), newTestUser(t, false), newTestUser(t, false)
+	// only bob may invite: the invite the bot acts on is his
+	tb := newTestBot(t, withInviters(bob.ID().String()))
+	tb.start()
+	bot := tb.userID
+
+	room := alice.CreateGroup(bob.User, carol.User)
+	bob.InviteDirect(room, bot)
+	for _, u := range []*testUser{alice, bob, carol} {
+		u.WaitMembership(room, bot, event.MembershipJoin)
+	}
+	if !bob.InvitedDirect(room, bot) {
+		t.Fatal("the bot's invite in the history is not flagged is_direct")
+	}
+
+	en := roomSettings(t)
+	refusal := bob.checkAnswer(bot, room, "!set prefix ?", expectIn(t, "!set prefix ?", en, false, false))
+	if !strings.Contains(refusal.Body, "power level 50") {
+		t.Errorf("refusal %q does not say power level 50 is needed", refusal.Body)
+	}
+	// "?help" would be a command had the prefix moved; "hello" and
+	// "signal" would be answered in a DM.
+	first := bob.Say(room, "?help")
+	bob.Say(room, "hello")
+	bob.Say(room, "signal")
+	// carol's !about is answered with the prefix unchanged; the bot answers
+	// a room in order, so anything it would send about bob's lines came
+	// before.
+	carol.checkAnswer(bot, room, "!about", expectIn(t, "!about", en, false, false))
+	if sent := carol.SentAfter(room, bot, first); len(sent) != 1 {
+		t.Errorf("after bob's lines without the prefix the bot sent %d messages, want 1 (the answer to !about)", len(sent))
+		for _, evt := range sent {
+			t.Logf("  %s: %.80q", evt.ID, evt.Content.Raw["body"])
+		}
+	}
+	if p := tb.bot.settings.get(room).Prefix; p != "!" {
+		t.Errorf("prefix = %q after bob's refused !set prefix ?, want !", p)
+	}
+
+	// Control: the same flagged invite into a room of bob and the bot.
+	dm := bob.CreateGroup()
+	bob.InviteDirect(dm, bot)
+	bob.WaitMembership(dm, bot, event.MembershipJoin)
+	bob.checkAnswer(bot, dm, "signal", expectIn(t, "signal", en, true, true))
+}
