@@ -1,8 +1,16 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/guidebot/guidebot/bot/bottest"
 	"github.com/guidebot/guidebot/bot/config"
 )
 
@@ -102,4 +111,212 @@ func TestKeyWaitSendFails(t *testing.T) {
 		t.Errorf("the command's outbox row is %+v, want an answer done, with its event", row)
 	}
 	t.Log(proxy.report())
+}
+
+// withheldKeys is a user's transport that keeps the user's to-device
+// messages (the room keys it shares) from the homeserver while holding: it
+// answers them 200 itself, so that the user's client believes the key went
+// out and sends its message, and release delivers them for real. Holding
+// at the sender reaches the bot whatever process it runs in, across a
+// SIGKILL and a restart.
+type withheldKeys struct {
+	next    http.RoundTripper
+	holding atomic.Bool
+
+	mu   sync.Mutex
+	held []heldSend
+}
+
+type heldSend struct {
+	req  *http.Request
+	body []byte
+}
+
+func (w *withheldKeys) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !w.holding.Load() || req.Method != http.MethodPut || !strings.Contains(req.URL.Path, "/sendToDevice/") {
+		return w.next.RoundTrip(req)
+	}
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+	}
+	w.mu.Lock()
+	w.held = append(w.held, heldSend{req: req.Clone(context.Background()), body: body})
+	w.mu.Unlock()
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Content-Type": {"application/json"}},
+		Body:    io.NopCloser(strings.NewReader("{}")),
+		Request: req,
+	}, nil
+}
+
+// release stops holding and sends what was held, in order; it returns how
+// many requests that was.
+func (w *withheldKeys) release() (int, error) {
+	w.holding.Store(false)
+	w.mu.Lock()
+	held := w.held
+	w.held = nil
+	w.mu.Unlock()
+	for _, h := range held {
+		req := h.req.Clone(context.Background())
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(h.body)), int64(len(h.body))
+		resp, err := w.next.RoundTrip(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s %s: HTTP %d", req.Method, req.URL.Path, resp.StatusCode)
+		}
+	}
+	return len(held), nil
+}
+
+// procOutbox reads, in the database of a bot running as its own process,
+// the outbox row of an event (kind and state, "" when there is none) and
+// the sync token the crypto store saved. It opens the file for this one
+// query: the bot is about to be killed.
+func procOutbox(t *testing.T, b *bottest.Bot, evt id.EventID) (kind, state, token string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(b.Dir, "guidebot.db")+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.QueryRow(`SELECT kind, state FROM outbox WHERE event_id=$1`, evt.String()).Scan(&kind, &state)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT sync_token FROM crypto_account`).Scan(&token); err != nil {
+		t.Fatal(err)
+	}
+	return kind, state, token
+}
+
+// TestKeyWaitKill: the real binary gets an encrypted command whose room key
+// the sender holds back, and is killed with SIGKILL while it waits for the
+// key, after the sync that brought the command was saved (so that sync
+// will not bring it again). Started again on the same database, the bot
+// must take the wait up from its outbox; the key arrives once it runs
+// again, or while it is down (then its first sync brings the key), and the
+// command is answered exactly once, decrypted.
+func TestKeyWaitKill(t *testing.T) {
+	needHomeserver(t)
+	t.Run("key after restart", func(t *testing.T) { keyWaitKill(t, false) })
+	t.Run("key while down", func(t *testing.T) { keyWaitKill(t, true) })
+}
+
+func keyWaitKill(t *testing.T, keyWhileDown bool) {
+	deadline := testDeadline(t, 90*time.Second)
+	defer checkDeadline(t, deadline)
+
+	pb := newProcBot(t, hs.URL)
+	botID := id.UserID(pb.Config.UserID)
+	startProcBot(t, pb)
+	keys := &withheldKeys{next: tokenSniffer{}}
+	log := baseLogger(t)
+	u := &testUser{bottest.NewUser(t, hs, bottest.UserOptions{Encrypted: true, Transport: keys, Log: &log})}
+	room := u.CreateRoom(botID, true, false)
+	warm := sentCmd{user: u, room: room, text: "!help", phase: "warm-up", id: u.Say(room, "!help")}
+	u.WaitAnswer(botID, warm.id) // olm and megolm sessions set up both ways
+
+	// A new megolm session, its key held back by the sender.
+	if err := u.Crypto.Machine().CryptoStore.RemoveOutboundGroupSession(context.Background(), room); err != nil {
+		t.Fatal(err)
+	}
+	keys.holding.Store(true)
+	cmd := sentCmd{user: u, room: room, text: "!messenger signal", phase: "key held, bot killed"}
+	cmd.id = u.Say(room, cmd.text)
+	keys.mu.Lock()
+	nHeld := len(keys.held)
+	keys.mu.Unlock()
+	if nHeld == 0 {
+		t.Fatal("the user's client shared no key for its new session")
+	}
+
+	// The bot waits for the key (cryptohelper logs it), the command is in
+	// the outbox as waiting, and a later sync's token is saved: the state
+	// event below comes after the command, so once the token moves past
+	// the one read with the row, the command's sync was saved too.
+	waitProc := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\n%s", what, pb.LogTail(20))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitProc("the bot to wait for the command's key", func() bool {
+		return len(pb.LogLines(func(s string) bool {
+			return strings.Contains(s, keyWaitLogLine) && strings.Contains(s, cmd.id.String())
+		})) > 0
+	})
+	var token string
+	waitProc("the command's key_wait row", func() bool {
+		var kind, state string
+		kind, state, token = procOutbox(t, pb, cmd.id)
+		if kind != "" && (kind != string(kindKeyWait) || state != string(statePending)) {
+			t.Fatalf("the command's outbox row is %s/%s, want key_wait/pending", kind, state)
+		}
+		return kind != ""
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if _, err := u.Client.SendStateEvent(ctx, room, event.StateTopic, "", &event.TopicEventContent{Topic: "after the command"}); err != nil {
+		t.Fatal(err)
+	}
+	waitProc("the bot to save a sync token after the command's", func() bool {
+		_, _, now := procOutbox(t, pb, cmd.id)
+		return now != token
+	})
+	if n := len(u.Answers(botID, cmd.id)); n != 0 {
+		t.Fatalf("the command was answered %d times before its key was sent", n)
+	}
+	if err := pb.Kill(); err != nil {
+		t.Fatal(err)
+	}
+
+	release := func() {
+		t.Helper()
+		n, err := keys.release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d held to-device requests sent", n)
+	}
+	if keyWhileDown {
+		release()
+	}
+	restartAt := time.Now()
+	startProcBot(t, pb)
+	t.Logf("guidebot healthy again %s after the SIGKILL", time.Since(restartAt).Round(time.Millisecond))
+	if !keyWhileDown {
+		release()
+	}
+	// the resumed wait lasts keyWaitOnResume at most
+	if awaitReplies(u, botID, []sentCmd{cmd}, earliest(deadline, time.Now().Add(keyWaitOnResume+10*time.Second))) != nil {
+		t.Errorf("the command is not answered after the restart; the bot's log about it:")
+		for _, line := range pb.LogLines(func(s string) bool { return strings.Contains(s, cmd.id.String()) }) {
+			t.Log("    " + line)
+		}
+		t.FailNow()
+	}
+	checkExactlyOnce(t, u, u, botID, []sentCmd{warm, cmd}, map[id.RoomID]bool{room: true}, deadline)
+	// the second run took the wait up from the outbox
+	if len(pb.LogLines(func(s string) bool { return strings.Contains(s, "Resuming work left pending by the last run") })) == 0 {
+		t.Error("the restarted bot resumed no work from the outbox")
+	}
+	if exited, err := pb.Exited(); exited {
+		t.Errorf("guidebot exited by itself after the restart: %v\n%s", err, pb.LogTail(30))
+	}
+	if t.Failed() {
+		t.Logf("guidebot log: %s", pb.LogPath)
+	}
 }
