@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 )
 
@@ -65,4 +67,49 @@ func TestDirectFlagBypass(t *testing.T) {
 	bob.InviteDirect(dm, bot)
 	bob.WaitMembership(dm, bot, event.MembershipJoin)
 	bob.checkAnswer(bot, dm, "signal", expectIn(t, "signal", en, true, true))
+}
+
+// TestDirectFlagThirdMember: a real DM (bob and the bot, the invite
+// flagged) stops being one when bob brings carol in: the bot counts the
+// members again, so carol (power level 0) may not move the prefix and her
+// lines without it get nothing.
+func TestDirectFlagThirdMember(t *testing.T) {
+	needHomeserver(t)
+	bob, carol := newTestUser(t, false), newTestUser(t, false)
+	tb := newTestBot(t, withInviters(bob.ID().String()))
+	tb.start()
+	bot := tb.userID
+
+	dm := bob.CreateGroup()
+	bob.InviteDirect(dm, bot)
+	bob.WaitMembership(dm, bot, event.MembershipJoin)
+	en := roomSettings(t)
+	// a DM: a line without the prefix is answered (and the bot has counted
+	// two members)
+	bob.checkAnswer(bot, dm, "signal", expectIn(t, "signal", en, true, true))
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if _, err := bob.Client.InviteUser(ctx, dm, &mautrix.ReqInviteUser{UserID: carol.ID()}); err != nil {
+		t.Fatal(err)
+	}
+	carol.Join(dm)
+	bob.WaitMembership(dm, carol.ID(), event.MembershipJoin)
+	carol.WaitMembership(dm, bot, event.MembershipJoin)
+
+	// carol's join comes before her lines in the room: the bot has seen it
+	// when it reads them
+	refusal := carol.checkAnswer(bot, dm, "!set prefix ?", expectIn(t, "!set prefix ?", en, false, false))
+	if !strings.Contains(refusal.Body, "power level 50") {
+		t.Errorf("refusal %q does not say power level 50 is needed", refusal.Body)
+	}
+	first := carol.Say(dm, "hello")
+	carol.Say(dm, "signal")
+	bob.checkAnswer(bot, dm, "!about", expectIn(t, "!about", en, true, false))
+	if sent := bob.SentAfter(dm, bot, first); len(sent) != 1 {
+		t.Errorf("after carol's lines without the prefix the bot sent %d messages, want 1 (the answer to !about)", len(sent))
+	}
+	if p := tb.bot.settings.get(dm).Prefix; p != "!" {
+		t.Errorf("prefix = %q after carol's refused !set prefix ?, want !", p)
+	}
 }
