@@ -7,6 +7,7 @@ import (
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 )
 
 // A direct chat is a room of two. The is_direct flag on an invite is the
@@ -111,5 +112,56 @@ func TestDirectFlagThirdMember(t *testing.T) {
 	}
 	if p := tb.bot.settings.get(dm).Prefix; p != "!" {
 		t.Errorf("prefix = %q after carol's refused !set prefix ?, want !", p)
+	}
+}
+
+// racingStore is a state store where a member event lands (the sync
+// applies it and drops the bot's count) while a room worker is reading the
+// members: the moment between its read and its write of the count.
+type racingStore struct {
+	mautrix.StateStore
+	during func()
+}
+
+func (s *racingStore) GetRoomJoinedOrInvitedMembers(ctx context.Context, room id.RoomID) ([]id.UserID, error) {
+	members, err := s.StateStore.GetRoomJoinedOrInvitedMembers(ctx, room)
+	if f := s.during; f != nil {
+		s.during = nil
+		f()
+	}
+	return members, err
+}
+
+// TestDirectFlagCountRace: a count read from the store before a member
+// event was applied must not be kept after that event dropped the count,
+// or a DM a third member just joined stays a DM (TestDirectFlagThirdMember
+// with the worst timing). Without the homeserver: the race is made, not
+// waited for.
+func TestDirectFlagCountRace(t *testing.T) {
+	ctx := context.Background()
+	const room = id.RoomID("!dm:localhost")
+	bot, bob, carol := id.UserID("@bot:localhost"), id.UserID("@bob:localhost"), id.UserID("@carol:localhost")
+	store := &racingStore{StateStore: mautrix.NewMemoryStateStore()}
+	for _, u := range []id.UserID{bot, bob} {
+		if err := store.SetMembership(ctx, room, u, event.MembershipJoin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &Bot{client: &mautrix.Client{UserID: bot, StateStore: store}, members: memberCache{counts: map[id.RoomID]int{}}}
+	store.during = func() {
+		// the sync: the state store handler, then onMember
+		if err := store.SetMembership(ctx, room, carol, event.MembershipJoin); err != nil {
+			t.Error(err)
+		}
+		b.members.forget(room)
+	}
+	if n, err := b.members.count(ctx, b, room); err != nil || n != 2 {
+		t.Fatalf("count during carol's join = %d, %v; want 2 (read before it), nil", n, err)
+	}
+	if b.isDirect(ctx, room) {
+		t.Error("after carol joined, the room of three is still a DM for the bot")
+	}
+	if n, _ := b.members.count(ctx, b, room); n != 3 {
+		t.Errorf("count after carol's join = %d, want 3", n)
 	}
 }
