@@ -205,7 +205,8 @@ func procOutbox(t *testing.T, b *bottest.Bot, evt id.EventID) (kind, state, toke
 // will not bring it again). Started again on the same database, the bot
 // must take the wait up from its outbox; the key arrives once it runs
 // again, or while it is down (then its first sync brings the key), and the
-// command is answered exactly once, decrypted.
+// command is answered exactly once, decrypted. That answer stays the
+// command's answer: when the user edits the command, the bot edits it.
 func TestKeyWaitKill(t *testing.T) {
 	needHomeserver(t)
 	t.Run("key after restart", func(t *testing.T) { keyWaitKill(t, false) })
@@ -308,7 +309,26 @@ func keyWaitKill(t *testing.T, keyWhileDown bool) {
 		}
 		t.FailNow()
 	}
+	// The answer is the command's answer for what comes next too: the user
+	// edits the command, and the bot edits that answer instead of sending
+	// a second one.
+	answer := u.FirstAnswer(botID, cmd.id).ID
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* !messenger molly",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!messenger molly"}}
+	edit.SetEdit(cmd.id)
+	u.Send(room, edit)
+	// (the sentinel comes after the edit: the bot has dealt with it)
 	checkExactlyOnce(t, u, u, botID, []sentCmd{warm, cmd}, map[id.RoomID]bool{room: true}, deadline)
+	edits := 0
+	for _, evt := range u.History(room) {
+		rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
+		if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) && rel["event_id"] == answer.String() {
+			edits++
+		}
+	}
+	if edits != 1 {
+		t.Errorf("the bot edited its answer %d times after the command was edited, want once", edits)
+	}
 	// the second run took the wait up from the outbox
 	if len(pb.LogLines(func(s string) bool { return strings.Contains(s, "Resuming work left pending by the last run") })) == 0 {
 		t.Error("the restarted bot resumed no work from the outbox")
