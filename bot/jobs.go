@@ -240,7 +240,15 @@ func (b *Bot) doKeyWait(ctx context.Context, j *job) (id.EventID, error) {
 		return "", b.unreadable(err)
 	}
 	j.evt = evt
-	return b.doAnswer(ctx, j)
+	sent, err := b.doAnswer(ctx, j)
+	if err == nil && sent != "" {
+		// The row is now the command's answer row: an edit or a redaction
+		// of the command looks for it by that kind.
+		if _, err := b.outbox.table.db.Exec(ctx, resolveKeyWaitQuery, j.row.EventID, kindAnswer, j.row.Target); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("Could not record the answer of a message that waited for its key")
+		}
+	}
+	return sent, err
 }
 
 // unreadable turns a failure to get a job's event into the outbox's terms:

@@ -165,11 +165,16 @@ func (b *Bot) isDirect(ctx context.Context, room id.RoomID) bool {
 type memberCache struct {
 	mu     sync.Mutex
 	counts map[id.RoomID]int
+	// forgets counts the forget calls: a count read from the store while
+	// one ran (a room worker racing the sync) may predate the member event
+	// and is not kept.
+	forgets uint64
 }
 
 func (c *memberCache) count(ctx context.Context, b *Bot, room id.RoomID) (int, error) {
 	c.mu.Lock()
 	n, ok := c.counts[room]
+	forgets := c.forgets
 	c.mu.Unlock()
 	if ok {
 		return n, nil
@@ -179,7 +184,9 @@ func (c *memberCache) count(ctx context.Context, b *Bot, room id.RoomID) (int, e
 		return 0, err
 	}
 	c.mu.Lock()
-	c.counts[room] = len(members)
+	if c.forgets == forgets {
+		c.counts[room] = len(members)
+	}
 	c.mu.Unlock()
 	return len(members), nil
 }
@@ -187,5 +194,6 @@ func (c *memberCache) count(ctx context.Context, b *Bot, room id.RoomID) (int, e
 func (c *memberCache) forget(room id.RoomID) {
 	c.mu.Lock()
 	delete(c.counts, room)
+	c.forgets++
 	c.mu.Unlock()
 }
