@@ -48,7 +48,7 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 	}
 	want := m.answers[probeCommand][0]
 	// a bot in thousands of new rooms has a long first sync ahead
-	limit := probeLimit + growChunk*40*time.Millisecond
+	limit := probeLimit + growChunk*120*time.Millisecond // 7,500 → 10,000 rooms took over 190 s
 	deadline := t0.Add(limit)
 	var sent []id.EventID
 	next := t0
