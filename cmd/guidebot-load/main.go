@@ -4,7 +4,7 @@
 // beside its budget. It runs from the guidebot module directory (it builds
 // ./cmd/guidebot) and needs the Dendrite binaries the tests use.
 //
-//	go run -tags goolm ./cmd/guidebot-load            # full run, ~10 min on 2 cores
+//	go run -tags goolm ./cmd/guidebot-load            # full run, ~25 min on 2 cores
 //	go run -tags goolm ./cmd/guidebot-load -quick     # ~2 min
 //
 // Exit status: 0 all budgets met, 3 a budget missed, 1 the run failed,
@@ -36,7 +36,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	out := fs.String("o", "", "write the report to this file as well as stdout")
 	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 10)")
-	memRooms := fs.Int("memory-rooms", 0, "rooms guidebot has joined when its memory is read (default 1000, quick 40)")
+	largeRooms := fs.Int("large-rooms", 0, "rooms guidebot is brought to for its memory and restart figures, after a tenth of that (default 10000, quick 200)")
+	largeIn := fs.String("large-in", "plain", "kind of rooms the large-room measurement runs in: plain, encrypted, both or off")
+	noisyUsers := fs.Int("noisy-users", 0, "users sending at their flood limit into the noisy room while the quiet room is timed (default 20)")
 	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 150, quick 24)")
 	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 15s, quick 4s)")
 	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
@@ -88,7 +90,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	set(&cfg.Rooms, *rooms)
-	set(&cfg.MemoryRooms, *memRooms)
+	set(&cfg.LargeRooms, *largeRooms)
+	set(&cfg.NoisyUsers, *noisyUsers)
+	switch *largeIn {
+	case "plain", "encrypted", "both", "off":
+		cfg.LargeIn = *largeIn
+	default:
+		fmt.Fprintf(stderr, "guidebot-load: -large-in must be plain, encrypted, both or off, not %q\n", *largeIn)
+		return 2
+	}
 	set(&cfg.Commands, *commands)
 	set(&cfg.Senders, *senders)
 	set(&cfg.LatencySenders, *latSenders)

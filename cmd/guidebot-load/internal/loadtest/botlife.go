@@ -47,7 +47,9 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 		return 0, err
 	}
 	want := m.answers[probeCommand][0]
-	deadline := t0.Add(probeLimit)
+	// a bot in thousands of new rooms has a long first sync ahead
+	limit := probeLimit + growChunk*120*time.Millisecond // 7,500 → 10,000 rooms took over 190 s
+	deadline := t0.Add(limit)
 	var sent []id.EventID
 	next := t0
 	for time.Now().Before(deadline) {
@@ -76,7 +78,7 @@ func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, 
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s (kept with -keep)", probeLimit, len(sent), bot.LogPath)
+	return 0, fmt.Errorf("no answer within %s of the start (%d probes sent); see %s (kept with -keep)", limit, len(sent), bot.LogPath)
 }
 
 func later(a, b time.Time) time.Time {
@@ -176,7 +178,10 @@ func (m *mode) restart(ctx context.Context) error {
 		return err
 	}
 	m.res.StartRestart = d
-	m.logf("%s: first answer %.2f s after the restart", m.name(), d.Seconds())
+	if n, err := m.bot.Metric(ctx, "guidebot_joined_rooms"); err == nil {
+		m.res.MemoryRooms = int(n)
+	}
+	m.logf("%s: first answer %.2f s after the restart in %d rooms", m.name(), d.Seconds(), m.res.MemoryRooms)
 	m.settle(ctx)
 	time.Sleep(m.cfg.Settle)
 	if m.res.RSSIdle, _, err = m.bot.memory(); err != nil {

@@ -20,13 +20,22 @@ type Config struct {
 	// neither is set).
 	Plain, Encrypted bool
 
-	Rooms       int           // rooms of the sustained phase, for the bot and for the echo client each (100)
-	MemoryRooms int           // rooms guidebot has joined when its memory is read (1000)
-	Commands    int           // round trips per responder, and one-way deliveries (150)
-	Duration    time.Duration // measured part of the sustained phase, per responder (15 s)
-	Warmup      time.Duration // unmeasured start of each sustained phase (3 s)
-	Observers   int           // syncing clients watching the sustained rooms (4)
-	Senders     int           // accounts sending the sustained commands, at least one per room (100; see floodPerWindow)
+	Rooms int // rooms of the sustained phase, for the bot and for the echo client each (100)
+	// LargeRooms is how many rooms guidebot is brought to for its memory
+	// and restart figures (10,000), after being measured at a tenth of
+	// that; LargeIn is the kind of rooms that is done in: plain (the
+	// default), encrypted, both or off (then the restart is measured in
+	// the rooms of the timed phases).
+	LargeRooms int
+	LargeIn    string
+	// NoisyUsers send commands at their flood limit into the noisy room
+	// while the quiet room is timed (20).
+	NoisyUsers int
+	Commands   int           // round trips per responder, and one-way deliveries (150)
+	Duration   time.Duration // measured part of the sustained phase, per responder (15 s)
+	Warmup     time.Duration // unmeasured start of each sustained phase (3 s)
+	Observers  int           // syncing clients watching the sustained rooms (4)
+	Senders    int           // accounts sending the sustained commands, at least one per room (100; see floodPerWindow)
 	// LatencySenders send the sequential round trips (12).
 	LatencySenders int
 	// Settle is the idle time before memory is read (3 s).
@@ -51,7 +60,7 @@ type Config struct {
 // (under about 2 minutes on 2 cores).
 func Quick() Config {
 	return Config{
-		Rooms: 10, MemoryRooms: 40, Commands: 24,
+		Rooms: 10, LargeRooms: 200, Commands: 24, NoisyUsers: 20,
 		Duration: 4 * time.Second, Warmup: time.Second,
 		Observers: 2, Senders: 60, LatencySenders: 12, Settle: time.Second,
 	}
@@ -72,7 +81,11 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.Rooms, 100)
-	def(&c.MemoryRooms, BudgetRooms)
+	def(&c.LargeRooms, BudgetRooms)
+	def(&c.NoisyUsers, 20)
+	if c.LargeIn == "" {
+		c.LargeIn = "plain"
+	}
 	def(&c.Commands, 150)
 	def(&c.Observers, 4)
 	def(&c.Senders, 100)
@@ -81,8 +94,9 @@ func (c Config) withDefaults() Config {
 	defd(&c.Warmup, 3*time.Second)
 	defd(&c.Settle, 3*time.Second)
 	defd(&c.Timeout, 30*time.Minute)
-	// the bot's memory rooms include its sustained rooms and the latency room
-	c.MemoryRooms = max(c.MemoryRooms, c.Rooms+1)
+	// the bot's rooms include its sustained rooms, the latency room and
+	// the noisy room, and the smaller size is a tenth
+	c.LargeRooms = max(c.LargeRooms, 10*(c.Rooms+3))
 	c.Observers = min(c.Observers, c.Rooms)
 	// every sustained room needs a sender of its own
 	c.Senders = max(c.Senders, c.Rooms)
@@ -114,10 +128,16 @@ func (c Config) describe() string {
 	} else {
 		echo += ", each answer sent concurrently"
 	}
+	large := fmt.Sprintf("then guidebot brought to %d and to %d rooms (%s rooms) for memory and restart", max(c.LargeRooms/10, c.Rooms+3), c.LargeRooms, c.LargeIn)
+	if c.LargeIn == "off" {
+		large = "then memory and restart in those rooms (no large-room measurement)"
+	}
 	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
 		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+
-		"timed phases with guidebot and the echo client each in %d rooms, then guidebot brought to %d rooms for memory and restart; "+
+		"quiet room timed with %d round trips alone and %d beside a noisy room where %d users each send %d commands per %s; "+
+		"timed phases with guidebot and the echo client each in %d rooms, %s; "+
 		"start probed with a command every 100 ms (a start figure may be up to that late); echo answers with %s",
 		c.HomeserverDir, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
-		c.Rooms+1, c.MemoryRooms, echo)
+		c.Commands, c.Commands, c.NoisyUsers, botRateLimit, botRateWindow,
+		c.Rooms+1, large, echo)
 }

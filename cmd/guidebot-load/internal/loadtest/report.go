@@ -15,9 +15,12 @@ const (
 	BudgetP50Extra   = 5 * time.Millisecond // bot p50 ≤ echo p50 + this
 	BudgetP99Factor  = 1.2                  // bot p99 ≤ echo p99 × this
 	BudgetRateRatio  = 0.90                 // bot answers/s ≥ echo answers/s × this
-	BudgetRSS        = 60_000_000           // bytes, with BudgetRooms joined
-	BudgetRooms      = 1000
-	BudgetFirstReply = 2 * time.Second // process start → first answer received
+	BudgetRSS        = 150_000_000          // bytes, with BudgetRooms joined
+	BudgetRooms      = 10_000
+	BudgetFirstReply = 2 * time.Second // process start → first answer received, first start
+	BudgetRestart    = 5 * time.Second // the same, restart in BudgetRooms rooms
+	// quiet-room p50 beside a noisy room ≤ alone × this
+	BudgetNoisyFactor = 1.10
 )
 
 // ModeResult is every figure measured for one kind of room.
@@ -46,13 +49,34 @@ type ModeResult struct {
 	EchoInside time.Duration `json:"echo_inside_ns"`
 	BotInside  time.Duration `json:"bot_inside_ns"`
 
-	MemoryRooms int     `json:"memory_rooms"` // rooms the bot had joined when RSS was read
-	BotRateAll  float64 `json:"bot_answers_per_s_all_rooms"`
-	RSSIdleJoin uint64  `json:"rss_idle_after_join_bytes"` // idle after one sync brought it most of its rooms
-	RSSPeakJoin uint64  `json:"rss_peak_join_bytes"`       // VmHWM of that process
-	RSSIdle     uint64  `json:"rss_idle_bytes"`            // idle after a restart
-	RSSLoad     uint64  `json:"rss_load_max_bytes"`
-	RSSPeak     uint64  `json:"rss_peak_bytes"` // VmHWM of the restarted process, load included
+	// the quiet room's round trips alone and beside the noisy room, and
+	// what the noisy room's users sent meanwhile
+	QuietAlone Latency `json:"quiet_alone"`
+	QuietNoisy Latency `json:"quiet_beside_noisy"`
+	// the echo client's, alternating with guidebot's, in its own room
+	EchoQuietAlone Latency    `json:"echo_quiet_alone"`
+	EchoQuietNoisy Latency    `json:"echo_quiet_beside_noisy"`
+	NoisyP50CI     [2]float64 `json:"noisy_p50_ratio_ci"`
+	NoisyUsers     int        `json:"noisy_users"`
+	NoisySent      int        `json:"noisy_sent"`
+	NoisyRate      float64    `json:"noisy_sent_per_s"`
+	NoisyHandled   int        `json:"noisy_answered"`
+	NoisyLimited   int        `json:"noisy_limited"`
+
+	// Scaled: the large-room measurement ran in this mode; Smaller holds
+	// its figures at a tenth of the rooms; Made rooms were created for the
+	// larger size, in MadeIn.
+	Scaled      bool          `json:"scaled"`
+	Smaller     *Size         `json:"smaller,omitempty"`
+	Made        int           `json:"rooms_made"`
+	MadeIn      time.Duration `json:"rooms_made_ns"`
+	MemoryRooms int           `json:"memory_rooms"` // rooms the bot had joined when RSS was read
+	BotRateAll  float64       `json:"bot_answers_per_s_all_rooms"`
+	RSSIdleJoin uint64        `json:"rss_idle_after_join_bytes"` // idle after one sync brought it most of its rooms
+	RSSPeakJoin uint64        `json:"rss_peak_join_bytes"`       // VmHWM of that process
+	RSSIdle     uint64        `json:"rss_idle_bytes"`            // idle after a restart
+	RSSLoad     uint64        `json:"rss_load_max_bytes"`
+	RSSPeak     uint64        `json:"rss_peak_bytes"` // VmHWM of the restarted process, load included
 
 	StartFirst   time.Duration `json:"start_first_ns"`   // new database, one room
 	StartRestart time.Duration `json:"start_restart_ns"` // existing database, MemoryRooms rooms
@@ -177,6 +201,8 @@ func (m *ModeResult) Rows() []Row {
 		add("guidebot CPU while sustained (CPU time / wall time)", fmt.Sprintf("%.0f %% of one core", 100*m.BotCPU), "— (diagnostic)", "")
 	}
 
+	m.noisyRows(add)
+
 	rooms := fmt.Sprintf("%d rooms", m.MemoryRooms)
 	if m.MemoryRooms != BudgetRooms {
 		rooms += fmt.Sprintf(" (budget is for %d)", BudgetRooms)
@@ -189,7 +215,9 @@ func (m *ModeResult) Rows() []Row {
 		}
 		add(what, mb(v), budgetRSS, verdict(v <= BudgetRSS))
 	}
-	memRow("guidebot resident memory (VmRSS), "+rooms+", idle after the sync that brought them", m.RSSIdleJoin)
+	if m.Scaled || m.RSSIdleJoin > 0 {
+		memRow(fmt.Sprintf("guidebot resident memory (VmRSS), %s, idle after the syncs that brought them (at most %d new rooms per start)", rooms, growChunk), m.RSSIdleJoin)
+	}
 	if m.RSSPeakJoin > 0 {
 		add("guidebot peak resident memory (VmHWM) during that sync", mb(m.RSSPeakJoin), "— (peak)", "")
 	}
@@ -202,15 +230,17 @@ func (m *ModeResult) Rows() []Row {
 		add(fmt.Sprintf("guidebot commands per second, %d rooms, while in %d rooms", m.SustainedRooms, m.MemoryRooms), rate(m.BotRateAll), noBudget, "")
 	}
 
-	startRow := func(what string, d time.Duration) {
+	startRow := func(what string, d, budget time.Duration) {
+		b := fmt.Sprintf("≤ %.0f s", budget.Seconds())
 		if d == 0 {
-			add(what, "—", "≤ 2 s", resultNone)
+			add(what, "—", b, resultNone)
 			return
 		}
-		add(what, fmt.Sprintf("%.2f s", d.Seconds()), "≤ 2 s", verdict(d <= BudgetFirstReply))
+		add(what, fmt.Sprintf("%.2f s", d.Seconds()), b, verdict(d <= budget))
 	}
-	startRow("start to first answer, first start (new database, 1 room)", m.StartFirst)
-	startRow(fmt.Sprintf("start to first answer, restart in %d rooms", m.MemoryRooms), m.StartRestart)
+	startRow("start to first answer, first start (new database, 1 room)", m.StartFirst, BudgetFirstReply)
+	startRow("start to first answer, restart in "+rooms, m.StartRestart, BudgetRestart)
+	m.scaleRows(add)
 	return rows
 }
 

@@ -142,12 +142,14 @@ type mode struct {
 	observers     []*peer // create and watch the sustained rooms
 	fillers       []*peer // create the filler rooms
 	latencyPeers  []*peer
+	noisyPeers    []*peer // send into the noisy room at their flood limit
 	latency       *pool
 	sustainPeers  [][]*peer // per sustained room
 	sustainBot    []*pool
 	sustainEcho   []*pool
 	peers         []*peer // every peer, to close
 	lb, le, floor id.RoomID
+	noisy         id.RoomID
 	tb, te        []id.RoomID
 	bot           *botProc
 
@@ -177,15 +179,12 @@ func (m *mode) note(format string, args ...any) {
 
 func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 	began := time.Now()
-	m.res = &ModeResult{Encrypted: m.enc, SustainedRooms: m.cfg.Rooms}
+	m.res = &ModeResult{Encrypted: m.enc, SustainedRooms: m.cfg.Rooms, Scaled: m.scaled()}
 	defer func() {
 		m.teardown()
 		m.res.Took = time.Since(began)
 	}()
-	steps := []struct {
-		what string
-		f    func(context.Context) error
-	}{
+	steps := []step{
 		{"starting Dendrite", m.startHomeserver},
 		{"registering accounts", m.setupAccounts},
 		{"creating the latency rooms", m.setupLatencyRooms},
@@ -195,12 +194,14 @@ func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 		{"measuring one-way delivery", m.measureFloor},
 		{"measuring round trips", m.measureRoundTrips},
 		{"measuring sustained commands", m.measureSustained},
-		{"joining guidebot to the filler rooms", m.setupFillerRooms},
-		{"reading idle memory", m.idleMemory},
-		{"restarting guidebot", m.restart},
-		{"reading memory under load", m.loadMemory},
-		{"reading guidebot's metrics and log", m.collect},
+		{"creating the noisy room", m.setupNoisyRoom},
+		{"measuring the quiet room beside the noisy one", m.measureNoisy},
 	}
+	steps = append(steps, m.scaleSteps()...)
+	steps = append(steps,
+		step{"reading memory under load", m.loadMemory},
+		step{"reading guidebot's metrics and log", m.collect},
+	)
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return m.res, err
 	}
@@ -220,6 +221,12 @@ func (m *mode) run(ctx context.Context) (*ModeResult, error) {
 	}
 	m.addProblemNotes("measurement")
 	return m.res, nil
+}
+
+// step is one stage of a mode's run.
+type step struct {
+	what string
+	f    func(context.Context) error
 }
 
 func (m *mode) teardown() {

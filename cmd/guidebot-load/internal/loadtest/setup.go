@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -48,7 +47,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 	groups := []group{
 		{"guidebot", 1, false, true}, {"echo", 1, true, true}, {"lead", 1, true, false},
 		{"observer", cfg.Observers, true, false}, {"filler", fillerCreators, false, false},
-		{"latency", cfg.LatencySenders, true, false}, {"sender", cfg.Rooms * cfg.sendersPerRoom(), true, false},
+		{"latency", cfg.LatencySenders, true, false}, {"noisy", cfg.NoisyUsers, true, false}, {"sender", cfg.Rooms * cfg.sendersPerRoom(), true, false},
 	}
 	var names []string
 	var of []group
@@ -113,6 +112,7 @@ func (m *mode) setupAccounts(ctx context.Context) error {
 	m.fillers = take(fillerCreators)
 	m.latencyPeers = take(cfg.LatencySenders)
 	m.latency = newPool(m.latencyPeers)
+	m.noisyPeers = take(cfg.NoisyUsers)
 	m.sustainPeers = make([][]*peer, cfg.Rooms)
 	for i, p := range peers {
 		m.sustainPeers[i%cfg.Rooms] = append(m.sustainPeers[i%cfg.Rooms], p)
@@ -269,77 +269,4 @@ func (m *mode) waitBotRooms(ctx context.Context, n int) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-}
-
-// setupFillerRooms brings guidebot up to MemoryRooms rooms. It stops the
-// bot, joins its account to new rooms directly (a client that syncs while
-// it joins hundreds of rooms costs Dendrite O(rooms) per sync, and the run
-// O(rooms²)), and starts it again, waiting until it reports them all. The
-// timed phases ran before: Dendrite's incremental sync costs grow with a
-// user's rooms, and would blur the comparison with the echo client.
-func (m *mode) setupFillerRooms(ctx context.Context) error {
-	filler := m.cfg.MemoryRooms - 1 - m.cfg.Rooms
-	m.settle(ctx)
-	if err := m.bot.Stop(); err != nil {
-		return err
-	}
-	cli, err := m.tokenClient(&bottest.Login{UserID: m.botID.String()})
-	if err != nil {
-		return err
-	}
-	if err := retry(ctx, "logging in as the bot", func() error {
-		_, err := cli.Login(ctx, &mautrix.ReqLogin{
-			Type:       mautrix.AuthTypePassword,
-			Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: m.botID.String()},
-			Password:   accountPassword, StoreCredentials: true,
-		})
-		return err
-	}); err != nil {
-		return err
-	}
-	// Every join tells the clients sharing a room with the bot that its
-	// device list changed (and each then asks for its keys): they pause
-	// meanwhile, and catch up once.
-	syncing := append([]*peer{m.lead, m.echo.peer}, m.observers...)
-	for _, p := range syncing {
-		p.stopSync()
-	}
-	var made atomic.Int64
-	began := time.Now()
-	// Dendrite writes one event at a time: a few creators are as fast as many.
-	err = parallel(ctx, len(m.fillers), len(m.fillers), func(ctx context.Context, c int) error {
-		for k := c; k < filler; k += len(m.fillers) {
-			room, err := createRoom(ctx, m.fillers[c], m.enc)
-			if err != nil {
-				return err
-			}
-			if err := retry(ctx, "joining "+room.String(), func() error {
-				_, err := cli.JoinRoomByID(ctx, room)
-				return err
-			}); err != nil {
-				return err
-			}
-			if n := made.Add(1); n%200 == 0 {
-				m.logf("%s: %d/%d filler rooms (%.1f/s)", m.name(), n, filler, float64(n)/time.Since(began).Seconds())
-			}
-		}
-		return nil
-	})
-	for _, p := range syncing {
-		p.startSync()
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := cli.Logout(ctx); err != nil {
-		return fmt.Errorf("logging out the bot's extra device: %w", err)
-	}
-	m.logf("%s: %d filler rooms made in %s; starting guidebot again", m.name(), filler, time.Since(began).Round(time.Second))
-	// its first answer tells it has been through the sync holding them
-	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
-	if err != nil {
-		return err
-	}
-	m.logf("%s: guidebot answered %.2f s after starting with %d new rooms", m.name(), d.Seconds(), filler)
-	return m.waitBotRooms(ctx, m.cfg.MemoryRooms)
 }
