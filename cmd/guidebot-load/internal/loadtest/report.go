@@ -14,7 +14,7 @@ import (
 const (
 	BudgetP50Extra   = 5 * time.Millisecond // bot p50 ≤ echo p50 + this
 	BudgetP99Factor  = 1.2                  // bot p99 ≤ echo p99 × this
-	BudgetRateRatio  = 0.90                 // bot answers/s ≥ echo answers/s × this
+	BudgetRateRatio  = 1.00                 // bot answers/s ≥ echo answers/s × this
 	BudgetRSS        = 150_000_000          // bytes, with BudgetRooms joined
 	BudgetRooms      = 10_000
 	BudgetFirstReply = 2 * time.Second // process start → first answer received, first start
@@ -172,7 +172,7 @@ func (m *ModeResult) Rows() []Row {
 
 	what := fmt.Sprintf("guidebot commands per second, %d rooms", m.SustainedRooms)
 	if m.BotRate == 0 || m.EchoRate == 0 {
-		add(what, rate(m.BotRate), "≥ 90 % of echo", resultNone)
+		add(what, rate(m.BotRate), "≥ 100 % of echo", resultNone)
 	} else {
 		ratio := m.BotRate / m.EchoRate
 		measured := fmt.Sprintf("%s = %.0f %% of echo", rate(m.BotRate), 100*ratio)
@@ -186,7 +186,7 @@ func (m *ModeResult) Rows() []Row {
 				res += " (echo drifted: not resolved)"
 			}
 		}
-		add(what, measured, fmt.Sprintf("≥ 90 %% of echo = %s", rate(m.EchoRate*BudgetRateRatio)), res)
+		add(what, measured, fmt.Sprintf("≥ 100 %% of echo = %s", rate(m.EchoRate*BudgetRateRatio)), res)
 	}
 	if m.BotLoad.N > 0 || m.EchoLoad.N > 0 {
 		add("round trip while sustained, guidebot p50 / p99", fmt.Sprintf("%s / %s", ms(m.BotLoad.P50), ms(m.BotLoad.P99)),
