@@ -57,7 +57,7 @@ func sample() ModeResult {
 		Echo:           Latency{N: 200, P50: 70 * ms, P90: 80 * ms, P99: 100 * ms},
 		Bot:            Latency{N: 200, P50: 73 * ms, P90: 85 * ms, P99: 115 * ms},
 		SustainedRooms: 100,
-		EchoRate:       40, BotRate: 38,
+		EchoRate:       40, BotRate: 42,
 		QuietAlone: Latency{N: 150, P50: 70 * ms, P99: 100 * ms}, QuietNoisy: Latency{N: 150, P50: 75 * ms, P99: 120 * ms},
 		NoisyUsers: 20, NoisySent: 600, NoisyRate: 10, NoisyHandled: 590, NoisyLimited: 10,
 		Scaled: true, Smaller: &Size{Rooms: 1000, RSSJoin: 30e6, RSSRestart: 25e6, Restart: 1000 * ms},
@@ -146,7 +146,7 @@ func TestMarkdown(t *testing.T) {
 		"| homeserver floor: one-way delivery p50 / p90 / p99 | 30.0 ms / 40.0 ms / 60.0 ms (n=200) | — (reference) |   |",
 		"| guidebot round trip p50 vs echo | 73.0 ms (echo 70.0 ms, +3.0 ms) | ≤ echo + 5 ms = 75.0 ms | pass |",
 		"| guidebot round trip p99 vs echo | 200.0 ms (echo 100.0 ms, ×2.00) | ≤ echo × 1.2 = 120.0 ms | **MISS** |",
-		"| guidebot commands per second, 100 rooms | 38.0/s = 95 % of echo | ≥ 100 % of echo = 40.0/s | **MISS** |",
+		"| guidebot commands per second, 100 rooms | 42.0/s = 105 % of echo | ≥ 100 % of echo = 40.0/s | pass |",
 		"| guidebot resident memory (VmRSS), 10000 rooms, idle after a restart | 35.0 MB | ≤ 150.0 MB | pass |",
 		"50 rooms (budget is for 10000)",
 		"| start to first answer, first start (new database, 1 room) | 0.90 s | ≤ 2 s | pass |",
@@ -169,9 +169,8 @@ func TestMarkdown(t *testing.T) {
 			}
 		}
 	}
-	// p99 at ×2.00 and 95 % of echo's throughput
-	if got := len(rep.Modes[1].Misses()); got != 2 {
-		t.Errorf("encrypted misses = %d, want 2", got)
+	if got := len(rep.Modes[1].Misses()); got != 1 {
+		t.Errorf("encrypted misses = %d, want 1", got)
 	}
 }
 
