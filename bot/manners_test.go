@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -312,5 +315,107 @@ func TestUpgradeFollowsRoom(t *testing.T) {
 	}
 	if got := owner.announcements(old, tb.userID); len(got) != 0 {
 		t.Errorf("the upgraded room got the announcements %q, want none", got)
+	}
+}
+
+// TestUpgradePrivateRoomFollowsOnInvite: the replacement of a private room
+// cannot be joined on seeing the tombstone; the bot stays in the old room
+// until someone invites it to the new one, then carries the settings over
+// and leaves the old room.
+func TestUpgradePrivateRoomFollowsOnInvite(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t, func(c *config.Config) { c.Announcements.Schedule = "" })
+	tb.noFlood = true
+	tb.start()
+
+	owner, member := newTestUser(t, false), newTestUser(t, false)
+	old := owner.CreateRoom(tb.userID, false, false, member.ID())
+	joinAll(t, tb.userID, []id.RoomID{old}, owner, member)
+	for _, text := range []string{"!set language fr", "!set prefix ?"} {
+		owner.WaitAnswer(tb.userID, owner.Say(old, text))
+	}
+	want := roomSettings(t, "language", "fr", "prefix", "?")
+
+	repl := owner.Upgrade(old, "10")
+	// The old room is closed to members' messages now, so no sentinel: wait
+	// for the bot's outbox to have handled the tombstone. It could not join
+	// a room it was not invited to, so it is still in the old one.
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	tomb, err := owner.Client.FullStateEvent(ctx, old, event.StateTombstone, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		seen, err := tb.bot.outbox.table.has(ctx, tomb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending, err := tb.bot.outbox.table.pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen && !slices.ContainsFunc(pending, func(r *outboxRow) bool { return r.EventID == tomb.ID }) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the bot did not handle the tombstone %s (seen %v)", tomb.ID, seen)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if m := owner.Membership(repl, tb.userID); m == event.MembershipJoin {
+		t.Fatalf("the bot joined the private replacement without an invite")
+	}
+	if m := owner.Membership(old, tb.userID); m != event.MembershipJoin {
+		t.Fatalf("the bot's membership in the upgraded room is %q before any invite, want join", m)
+	}
+
+	if _, err := owner.Client.InviteUser(ctx, repl, &mautrix.ReqInviteUser{UserID: tb.userID}); err != nil {
+		t.Fatal(err)
+	}
+	owner.WaitMembership(repl, tb.userID, event.MembershipJoin)
+	owner.WaitMembership(old, tb.userID, event.MembershipLeave)
+	joinAll(t, tb.userID, []id.RoomID{repl}, owner)
+	text := "?messenger signal"
+	owner.checkAnswer(tb.userID, repl, text, expectIn(t, text, want, true, false))
+	if got := tb.bot.settings.get(repl); got != want {
+		t.Errorf("settings of the replacement room = %+v, want %+v", got, want)
+	}
+}
+
+// TestFakePredecessorDoesNotMoveRoom: a room that claims to replace one the
+// bot is in, without that room's tombstone naming it, takes nothing from it
+// and does not make the bot leave it.
+func TestFakePredecessorDoesNotMoveRoom(t *testing.T) {
+	needHomeserver(t)
+	tb := newTestBot(t)
+	tb.noFlood = true
+	tb.start()
+
+	owner, other := newTestUser(t, false), newTestUser(t, false)
+	room := owner.CreateRoom(tb.userID, false, false, other.ID())
+	joinAll(t, tb.userID, []id.RoomID{room}, owner, other)
+	owner.WaitAnswer(tb.userID, owner.Say(room, "!set prefix ?"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	resp, err := other.Client.CreateRoom(ctx, &mautrix.ReqCreateRoom{
+		Preset:          "private_chat",
+		Invite:          []id.UserID{tb.userID, owner.ID()},
+		CreationContent: map[string]any{"predecessor": map[string]any{"room_id": room, "event_id": "$fake"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.WaitMembership(resp.RoomID, tb.userID, event.MembershipJoin)
+	// The bot is still in the first room and answers there with its prefix;
+	// the new room has the defaults.
+	owner.Sentinel(room, tb.userID, "?help")
+	if m := owner.Membership(room, tb.userID); m != event.MembershipJoin {
+		t.Errorf("the bot's membership in the claimed predecessor is %q, want join", m)
+	}
+	if got := tb.bot.settings.get(resp.RoomID).Prefix; got != "!" {
+		t.Errorf("the new room's prefix is %q, want the default !", got)
 	}
 }

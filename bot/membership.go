@@ -57,8 +57,52 @@ func (b *Bot) doReject(ctx context.Context, room id.RoomID) error {
 }
 
 func (b *Bot) doJoin(ctx context.Context, room id.RoomID) error {
-	_, err := b.join(ctx, room)
-	return err
+	joined, err := b.join(ctx, room)
+	if err != nil || !joined {
+		return err
+	}
+	return b.followPredecessor(ctx, room)
+}
+
+// followPredecessor carries settings over when the room just joined
+// replaces one the bot is in. In a private room the bot cannot join the
+// replacement on seeing the tombstone; it follows once someone invites it
+// there. The old room's tombstone must name this room, so that a room
+// merely claiming a predecessor cannot make the bot leave it.
+func (b *Bot) followPredecessor(ctx context.Context, room id.RoomID) error {
+	var create event.CreateEventContent
+	if err := b.client.StateEvent(ctx, room, event.StateCreate, "", &create); err != nil {
+		return transientOnly(err)
+	}
+	old := create.GetPredecessor().RoomID
+	if old == "" || old == room {
+		return nil
+	}
+	var tomb event.TombstoneEventContent
+	if err := b.client.StateEvent(ctx, old, event.StateTombstone, "", &tomb); err != nil {
+		return transientOnly(err) // not tombstoned, or not a room the bot is in
+	}
+	if tomb.ReplacementRoom != room {
+		return nil
+	}
+	// Followed already, on the tombstone: the settings moved then.
+	var self event.MemberEventContent
+	if err := b.client.StateEvent(ctx, old, event.StateMember, b.client.UserID.String(), &self); err != nil {
+		return transientOnly(err)
+	}
+	if self.Membership != event.MembershipJoin {
+		return nil
+	}
+	return b.carryOver(ctx, old, room)
+}
+
+// transientOnly keeps an error worth retrying and drops one that will not
+// change: a missing state event or a room the bot cannot read.
+func transientOnly(err error) error {
+	if isTransient(err) {
+		return err
+	}
+	return nil
 }
 
 // join joins room; joined is false when the homeserver refused for good.
@@ -137,18 +181,27 @@ func (b *Bot) doUpgrade(ctx context.Context, j *job) error {
 	newRoom := id.RoomID(j.row.Target)
 	joined, err := b.join(ctx, newRoom, evt.Sender.Homeserver())
 	if err != nil || !joined {
-		return err // not joined for good: stay in the old room
+		// Not joined for good (a private replacement): stay in the old
+		// room; an invite to the new one follows it then.
+		return err
 	}
-	if err := b.settings.copy(ctx, j.row.RoomID, newRoom); err != nil {
+	return b.carryOver(ctx, j.row.RoomID, newRoom)
+}
+
+// carryOver moves the settings and the announcement subscription of an
+// upgraded room to its replacement, which the bot has joined, and leaves
+// the old room.
+func (b *Bot) carryOver(ctx context.Context, old, newRoom id.RoomID) error {
+	if err := b.settings.copy(ctx, old, newRoom); err != nil {
 		return err
 	}
 	if b.announcer != nil {
-		if err := b.announcer.Store.Copy(ctx, j.row.RoomID.String(), newRoom.String()); err != nil {
+		if err := b.announcer.Store.Copy(ctx, old.String(), newRoom.String()); err != nil {
 			return err
 		}
 	}
-	log.Info().Stringer("new_room", newRoom).Msg("Followed the room to its replacement")
-	return b.leave(ctx, j.row.RoomID, "Left the upgraded room")
+	zerolog.Ctx(ctx).Info().Stringer("old_room", old).Stringer("new_room", newRoom).Msg("Followed the room to its replacement")
+	return b.leave(ctx, old, "Left the upgraded room")
 }
 
 // isDirect reports whether a room is a direct chat: exactly two members,
