@@ -24,23 +24,52 @@ import (
 // (through ReloadOnSignal, as run.go wires it), and subscribed rooms are
 // told, each in its language, once.
 
+// reloadableContent serves tb the built-in content until publish adds
+// entry to it; poke hands the bot a reload, as SIGHUP would.
+type reloadableContent struct {
+	t       *testing.T
+	current atomic.Pointer[content.Set]
+	next    content.Set
+	reload  chan struct{}
+}
+
+// newReloadableContent wires itself into tb, which must not be started yet.
+func newReloadableContent(t *testing.T, tb *testBot, entry *content.Change) *reloadableContent {
+	rc := &reloadableContent{t: t, next: *content.Builtin(), reload: make(chan struct{})}
+	rc.next.Changes = append([]*content.Change{entry}, rc.next.Changes...)
+	rc.current.Store(content.Builtin())
+	tb.opts.LoadContent = func() (*content.Set, error) { return rc.current.Load(), nil }
+	tb.opts.Reload = rc.reload
+	return rc
+}
+
+func (rc *reloadableContent) poke() {
+	rc.t.Helper()
+	select {
+	case rc.reload <- struct{}{}:
+	case <-time.After(waitLong):
+		rc.t.Fatal("the announcer did not take the reload")
+	}
+}
+
+// publish makes entry part of the content and reloads.
+func (rc *reloadableContent) publish() {
+	rc.t.Helper()
+	rc.current.Store(&rc.next)
+	rc.poke()
+}
+
 // TestAnnouncements: a subscribed room gets a new change-log entry once,
 // after a reload; a room that did not subscribe gets nothing.
 func TestAnnouncements(t *testing.T) {
 	needHomeserver(t)
 	tb := newTestBot(t, func(c *config.Config) { c.Announcements.Schedule = "" })
-	next := *content.Builtin()
 	entry := &content.Change{
 		ID:   "test-entry",
 		Date: content.Date{Time: time.Now().AddDate(1, 0, 0).Truncate(24 * time.Hour)},
 		Text: content.Text{EN: "Test messenger added for the announcement test", FR: "Messagerie de test ajoutée"},
 	}
-	next.Changes = append([]*content.Change{entry}, next.Changes...)
-	var current atomic.Pointer[content.Set]
-	current.Store(content.Builtin())
-	reload := make(chan struct{})
-	tb.opts.LoadContent = func() (*content.Set, error) { return current.Load(), nil }
-	tb.opts.Reload = reload
+	rc := newReloadableContent(t, tb, entry)
 	tb.start()
 	u := newTestUser(t, false)
 	subscribed := u.CreateRoom(tb.userID, false, false)
@@ -50,16 +79,9 @@ func TestAnnouncements(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	poke := func() {
-		select {
-		case reload <- struct{}{}:
-		case <-time.After(waitLong):
-			t.Fatal("the announcer did not take the reload")
-		}
-	}
+	poke := rc.poke
 	poke() // same content: nothing to announce
-	current.Store(&next)
-	poke()
+	rc.publish()
 	evt := u.WaitEvent("the announcement", waitLong, func(evt *event.Event) bool {
 		return evt.Sender == tb.userID && evt.RoomID == subscribed && strings.Contains(evt.Content.AsMessage().Body, entry.Text.EN)
 	})

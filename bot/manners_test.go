@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,19 +252,12 @@ func TestUpgradeFollowsRoom(t *testing.T) {
 	needHomeserver(t)
 	tb := newTestBot(t, func(c *config.Config) { c.Announcements.Schedule = "" })
 	tb.noFlood = true
-	// announcements on a reload the test decides, as in TestAnnouncements
-	next := *content.Builtin()
 	entry := &content.Change{
 		ID:   "upgrade-test-entry",
 		Date: content.Date{Time: time.Now().AddDate(1, 0, 0).Truncate(24 * time.Hour)},
 		Text: content.Text{EN: "Test entry for the upgrade test", FR: "Entrée de test pour la mise à niveau"},
 	}
-	next.Changes = append([]*content.Change{entry}, next.Changes...)
-	var current atomic.Pointer[content.Set]
-	current.Store(content.Builtin())
-	reload := make(chan struct{})
-	tb.opts.LoadContent = func() (*content.Set, error) { return current.Load(), nil }
-	tb.opts.Reload = reload
+	rc := newReloadableContent(t, tb, entry) // announcements on a reload the test decides
 	tb.start()
 
 	owner, member := newTestUser(t, false), newTestUser(t, false)
@@ -300,12 +292,7 @@ func TestUpgradeFollowsRoom(t *testing.T) {
 	}
 
 	// and so does the subscription: the next announcement goes there, in French
-	current.Store(&next)
-	select {
-	case reload <- struct{}{}:
-	case <-time.After(waitLong):
-		t.Fatal("the announcer did not take the reload")
-	}
+	rc.publish()
 	owner.WaitEvent("the announcement in the replacement room", waitLong, func(evt *event.Event) bool {
 		return evt.Sender == tb.userID && evt.RoomID == repl && strings.Contains(evt.Content.AsMessage().Body, entry.Text.FR)
 	})
