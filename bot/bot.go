@@ -7,7 +7,8 @@
 // response into outbox rows before its token is saved; timeline.go drops
 // old events and fills gaps; messages.go and membership.go decide what an
 // event asks for; outbox.go and jobs.go do that work, room by room; send.go
-// is the one function that sends the bot's events; the *_table.go files
+// is the one function that sends the bot's events (receipts.go sends its
+// read receipts, which are not room events, apart); the *_table.go files
 // hold the SQL of each table.
 package bot
 
@@ -66,6 +67,7 @@ type Bot struct {
 	keyWaits      *floodLimiter // undecryptable events waiting for a key, per sender
 	undecryptable *noticeLimiter
 	members       memberCache
+	receipts      *receipts
 
 	// transport, when set (tests), carries the client's HTTP requests.
 	transport http.RoundTripper
@@ -101,7 +103,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (*Bot, error) {
 	if opts.LoadContent == nil {
 		opts.LoadContent = ContentLoader(cfg.Content)
 	}
-	return &Bot{
+	b := &Bot{
 		cfg:           cfg,
 		log:           log,
 		engine:        opts.Engine,
@@ -113,7 +115,11 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (*Bot, error) {
 		undecryptable: newNoticeLimiter(undecryptableEvery),
 		members:       memberCache{counts: map[id.RoomID]int{}},
 		ready:         make(chan struct{}),
-	}, nil
+	}
+	b.receipts = newReceipts(func(ctx context.Context, room id.RoomID, evt id.EventID) error {
+		return b.client.MarkRead(ctx, room, evt)
+	})
+	return b, nil
 }
 
 // SetContent swaps the content the commands answer from (after a reload).
@@ -152,9 +158,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	// The announcer stops with ctx; wait for it before the database closes.
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); b.runAnnouncements(ctx, b.reload, b.loadContent) }()
 	go func() { defer wg.Done(); b.pruneDaily(ctx) }()
+	go func() { defer wg.Done(); b.receipts.run(b.log.WithContext(ctx)) }()
 	defer wg.Wait()
 	return b.syncLoop(ctx)
 }

@@ -263,11 +263,9 @@ func (b *Bot) unreadable(err error) error {
 }
 
 // markRead moves the bot's read receipt to the command it answered, as
-// clients show it. Best effort.
-func (b *Bot) markRead(ctx context.Context, room id.RoomID, evt id.EventID) {
-	if err := b.client.MarkRead(ctx, room, evt); err != nil {
-		zerolog.Ctx(ctx).Debug().Err(err).Msg("Could not send a read receipt")
-	}
+// clients show it; see receipts.
+func (b *Bot) markRead(_ context.Context, room id.RoomID, evt id.EventID) {
+	b.receipts.mark(room, evt)
 }
 
 // findAnswer looks in the room for the bot's answer to cmd, newest first,

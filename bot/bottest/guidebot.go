@@ -31,6 +31,8 @@ type BotConfig struct {
 	PickleKey  string // a random one when empty
 	DeviceName string // "guidebot" when empty
 	LogLevel   string // "info" when empty; the log is JSON
+	// NoFloodLimit turns the per-user flood limit off (bot.rate_limit: 0).
+	NoFloodLimit bool
 }
 
 // Bot is the real guidebot binary running as its own process
@@ -80,13 +82,17 @@ func NewBot(bin, dir string, c BotConfig) (*Bot, error) {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	botSection := map[string]any{"prefix": "!"}
+	if c.NoFloodLimit {
+		botSection["rate_limit"] = 0
+	}
 	b := &Bot{Bin: bin, Dir: dir, ConfigPath: filepath.Join(dir, "config.yaml"),
 		LogPath: filepath.Join(dir, "guidebot.log"), HTTPAddr: addr, Config: c}
 	cfg := map[string]any{
 		"matrix":        map[string]any{"homeserver": c.Homeserver, "user_id": c.UserID, "password": c.Password, "device_name": c.DeviceName},
 		"database":      map[string]any{"type": "sqlite3", "uri": filepath.Join(dir, "guidebot.db")},
 		"encryption":    map[string]any{"enabled": c.Encrypted, "pickle_key": c.PickleKey},
-		"bot":           map[string]any{"prefix": "!"},
+		"bot":           botSection,
 		"rooms":         map[string]any{"auto_join": true, "allowed_inviters": []string{"*:" + ServerName}},
 		"announcements": map[string]any{"schedule": ""},
 		"http":          map[string]any{"listen": addr},

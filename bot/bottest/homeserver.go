@@ -81,14 +81,16 @@ func DendriteBinDir() string {
 }
 
 // Homeserver is one running Dendrite, on 127.0.0.1 only: no federation,
-// SQLite under its directory, rate limits off, accounts registered with
-// the shared secret. Start it with StartHomeserver.
+// SQLite under its directory (or a PostgreSQL database, see
+// StartHomeserverOn), rate limits off, accounts registered with the shared
+// secret. Start it with StartHomeserver.
 type Homeserver struct {
 	URL    string // http://127.0.0.1:PORT
 	dir    string
 	bin    string
 	port   int
 	secret string
+	db     string // PostgreSQL URL for every component; "" for SQLite
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -101,6 +103,13 @@ type Homeserver struct {
 // $GUIDEBOT_DENDRITE_BIN is unset, they are built there first with go
 // install (a few minutes, once). Stop it when done.
 func StartHomeserver(dir string) (*Homeserver, error) {
+	return StartHomeserverOn(dir, "")
+}
+
+// StartHomeserverOn is StartHomeserver with every Dendrite component in the
+// PostgreSQL database at db (an empty database of its own), as Dendrite is
+// run in production; db "" keeps SQLite files under dir.
+func StartHomeserverOn(dir, db string) (*Homeserver, error) {
 	bin := DendriteBinDir()
 	for _, name := range binaries {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
@@ -122,6 +131,7 @@ func StartHomeserver(dir string) (*Homeserver, error) {
 		bin:    bin,
 		port:   port,
 		secret: randomHex(16),
+		db:     db,
 	}
 	if err := s.configure(); err != nil {
 		return nil, err
@@ -150,7 +160,11 @@ func (s *Homeserver) configure() error {
 	if _, err := s.run("generate-keys", "--private-key", "matrix_key.pem"); err != nil {
 		return err
 	}
-	out, err := s.run("generate-config", "-dir", filepath.Join(s.dir, "data"), "-server", ServerName)
+	args := []string{"-dir", filepath.Join(s.dir, "data"), "-server", ServerName}
+	if s.db != "" {
+		args = append(args, "-db", s.db)
+	}
+	out, err := s.run("generate-config", args...)
 	if err != nil {
 		return err
 	}
@@ -161,6 +175,12 @@ func (s *Homeserver) configure() error {
 	global := cfg["global"].(map[string]any)
 	global["private_key"] = filepath.Join(s.dir, "matrix_key.pem")
 	global["disable_federation"] = true
+	if s.db != "" {
+		// Dendrite's default keeps 2 of its 90 connections idle: under
+		// load it opens (and PostgreSQL forks) a new one for most queries.
+		db := global["database"].(map[string]any)
+		db["max_idle_conns"] = db["max_open_conns"]
+	}
 	client := cfg["client_api"].(map[string]any)
 	client["registration_shared_secret"] = s.secret
 	client["rate_limiting"] = map[string]any{"enabled": false, "threshold": 5, "cooloff_ms": 500}

@@ -38,11 +38,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rooms := fs.Int("rooms", 0, "rooms of the sustained phase, each for guidebot and for the echo client (default 100, quick 10)")
 	largeRooms := fs.Int("large-rooms", 0, "rooms guidebot is brought to for its memory and restart figures, after a tenth of that (default 10000, quick 200)")
 	largeIn := fs.String("large-in", "plain", "kind of rooms the large-room measurement runs in: plain, encrypted, both or off")
-	noisyUsers := fs.Int("noisy-users", 0, "users sending at their flood limit into the noisy room while the quiet room is timed (default 20)")
+	noisyUsers := fs.Int("noisy-users", 0, "users sending at guidebot's default flood-limit pace (5 per 10 s) into the noisy room while the quiet room is timed (default 20)")
 	commands := fs.Int("commands", 0, "round trips per responder, and one-way deliveries (default 150, quick 24)")
 	duration := fs.Duration("duration", 0, "measured length of each sustained phase (default 15s, quick 4s)")
 	warmup := fs.Duration("warmup", 0, "unmeasured start of each sustained phase (default 3s, quick 1s)")
-	senders := fs.Int("senders", 0, "accounts sending the sustained commands; guidebot answers each at most 5 per 10 s (default 100, quick 60)")
+	senders := fs.Int("senders", 0, "accounts sending the sustained commands, spread over the rooms (default 100, quick 60); guidebot runs with its flood limit off")
 	latSenders := fs.Int("latency-senders", 0, "accounts sending the one-at-a-time commands (default 12, quick 12; at most ~45: each claims one-time keys of the others)")
 	observers := fs.Int("observers", 0, "syncing clients watching the sustained rooms (default 4, quick 2)")
 	shortEcho := fs.Bool("short-echo", false, `echo client answers "echo" instead of guidebot's answer text`)
@@ -51,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	profile := fs.String("profile", "", "write CPU and heap profiles of guidebot into this directory (builds it with a pprof overlay)")
 	workDir := fs.String("workdir", "", "parent of the temporary directory for guidebot's database and logs (default $TMPDIR)")
 	hsDir := fs.String("hs-dir", "", "parent of Dendrite's data (default /dev/shm when present: the homeserver's fsyncs are not what is measured)")
+	hsPostgres := fs.String("homeserver-postgres", "", "PostgreSQL server URL: Dendrite keeps its data in a new database there (dropped at the end) instead of SQLite files")
 	keep := fs.Bool("keep", false, "keep the temporary directories (logs, databases)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "stop the whole run after this long")
 	if err := fs.Parse(args); err != nil {
@@ -107,6 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	setd(&cfg.Warmup, *warmup)
 	cfg.ShortEcho, cfg.SerialEcho = *shortEcho, *serialEcho
 	cfg.Guidebot, cfg.ProfileDir, cfg.WorkDir, cfg.HomeserverDir = *bin, *profile, *workDir, *hsDir
+	cfg.HomeserverPostgres = *hsPostgres
 	cfg.Keep, cfg.Timeout, cfg.Log = *keep, *timeout, stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

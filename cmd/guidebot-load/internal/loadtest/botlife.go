@@ -27,7 +27,7 @@ func (m *mode) firstStart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID, probeLimit)
 	if err != nil {
 		return err
 	}
@@ -41,14 +41,13 @@ func (m *mode) firstStart(ctx context.Context) error {
 // Probes go every probeEvery for the first probeDense (the budget is 2 s),
 // then every second: a slow start must not pile up hundreds of commands
 // that the bot, rightly, answers or flood-limits once it runs.
-func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, botID id.UserID) (time.Duration, error) {
+// limit bounds the wait.
+func (m *mode) startAndProbe(ctx context.Context, bot *botProc, room id.RoomID, botID id.UserID, limit time.Duration) (time.Duration, error) {
 	t0, err := bot.start()
 	if err != nil {
 		return 0, err
 	}
 	want := m.answers[probeCommand][0]
-	// a bot in thousands of new rooms has a long first sync ahead
-	limit := probeLimit + growChunk*120*time.Millisecond // 7,500 → 10,000 rooms took over 190 s
 	deadline := t0.Add(limit)
 	var sent []id.EventID
 	next := t0
@@ -168,7 +167,7 @@ func (m *mode) restart(ctx context.Context) error {
 		profile = filepath.Join(m.cfg.ProfileDir, m.name()+"-restart.cpu.pprof")
 		m.bot.startProfile = profile
 	}
-	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID, probeLimit)
 	if profile != "" {
 		if perr := m.bot.stopCPUProfile(); perr == nil {
 			m.profiles = append(m.profiles, profile)

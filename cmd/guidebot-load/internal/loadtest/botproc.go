@@ -144,6 +144,7 @@ type botProc struct {
 func newBotProc(bin, dir string, s bottest.BotConfig, profile bool) (*botProc, error) {
 	// info is what an operator runs; json is cheaper than pretty
 	s.LogLevel, s.PickleKey = "info", "guidebot load test pickle key, 32+ characters"
+	s.NoFloodLimit = true // see pool.go
 	b, err := bottest.NewBot(bin, dir, s)
 	if err != nil {
 		return nil, err

@@ -28,14 +28,14 @@ type Config struct {
 	// the rooms of the timed phases).
 	LargeRooms int
 	LargeIn    string
-	// NoisyUsers send commands at their flood limit into the noisy room
+	// NoisyUsers send commands at the default flood limit's pace into the noisy room
 	// while the quiet room is timed (20).
 	NoisyUsers int
 	Commands   int           // round trips per responder, and one-way deliveries (150)
 	Duration   time.Duration // measured part of the sustained phase, per responder (15 s)
 	Warmup     time.Duration // unmeasured start of each sustained phase (3 s)
 	Observers  int           // syncing clients watching the sustained rooms (4)
-	Senders    int           // accounts sending the sustained commands, at least one per room (100; see floodPerWindow)
+	Senders    int           // accounts sending the sustained commands, at least one per room (100; see pool.go)
 	// LatencySenders send the sequential round trips (12).
 	LatencySenders int
 	// Settle is the idle time before memory is read (3 s).
@@ -51,9 +51,12 @@ type Config struct {
 	ProfileDir    string // when set, CPU and heap profiles of guidebot are written here
 	WorkDir       string // parent of the temporary directory (bot database, logs); os.TempDir() when empty
 	HomeserverDir string // parent of Dendrite's data; /dev/shm when it exists, else WorkDir
-	Keep          bool   // keep the temporary directories
-	Timeout       time.Duration
-	Log           io.Writer // progress lines; os.Stderr when nil
+	// HomeserverPostgres is a PostgreSQL server URL: Dendrite keeps its
+	// data in a new database there instead of SQLite files.
+	HomeserverPostgres string
+	Keep               bool // keep the temporary directories
+	Timeout            time.Duration
+	Log                io.Writer // progress lines; os.Stderr when nil
 }
 
 // Quick is the smallest run that still exercises every measurement
@@ -132,12 +135,16 @@ func (c Config) describe() string {
 	if c.LargeIn == "off" {
 		large = "then memory and restart in those rooms (no large-room measurement)"
 	}
+	data := "SQLite in " + c.HomeserverDir
+	if c.HomeserverPostgres != "" {
+		data = "PostgreSQL"
+	}
 	return fmt.Sprintf("Dendrite v0.13.8 on 127.0.0.1 (data in %s); %d round trips per responder (one command at a time, alternating echo and guidebot); "+
 		"sustained phase %s (+%s warm-up) per responder over %d rooms, one command in flight per room, %d sending accounts (%d per room); "+
 		"quiet room timed with %d round trips alone and %d beside a noisy room where %d users each send %d commands per %s; "+
 		"timed phases with guidebot and the echo client each in %d rooms, %s; "+
 		"start probed with a command every 100 ms (a start figure may be up to that late); echo answers with %s",
-		c.HomeserverDir, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
+		data, c.Commands, c.Duration, c.Warmup, c.Rooms, c.sendersPerRoom()*c.Rooms, c.sendersPerRoom(),
 		c.Commands, c.Commands, c.NoisyUsers, botRateLimit, botRateWindow,
 		c.Rooms+1, large, echo)
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // guidebot's default flood limit (bot.rate_limit, bot.rate_limit_window):
-// the noisy room's users send at exactly this pace.
+// the noisy room's users send at exactly this pace (the bot under test has
+// the limit off, so it answers every one; see pool.go).
 const (
 	botRateLimit  = 5
 	botRateWindow = 10 * time.Second
@@ -50,7 +51,7 @@ func (m *mode) setupNoisyRoom(ctx context.Context) error {
 
 // measureNoisy times round trips in the quiet room (the latency room, one
 // command at a time) alone, then while every noisy user sends commands at
-// its flood limit, then alone again: the two alone halves straddle the
+// the default flood limit's pace, then alone again: the two alone halves straddle the
 // noisy part, so a drifting homeserver weighs on both conditions alike.
 func (m *mode) measureNoisy(ctx context.Context) error {
 	n := m.cfg.Commands
@@ -178,7 +179,7 @@ func (m *mode) quietRoundTrips(ctx context.Context, n int) (q quiet) {
 
 // noisyRows are the noisy-neighbour rows of the table.
 func (m *ModeResult) noisyRows(add func(what, measured, budget, result string)) {
-	what := fmt.Sprintf("quiet room p50 beside a noisy room (%d users at their flood limit) vs alone", m.NoisyUsers)
+	what := fmt.Sprintf("quiet room p50 beside a noisy room (%d users each at the default flood limit's pace) vs alone", m.NoisyUsers)
 	if m.QuietAlone.N == 0 || m.QuietNoisy.N == 0 {
 		add(what, "—", fmt.Sprintf("≤ ×%.2f", BudgetNoisyFactor), resultNone)
 		return

@@ -300,7 +300,7 @@ func (m *mode) measureSustained(ctx context.Context) error {
 			m.note("%s phase: %d commands were still unanswered 5 s after it ended (queued at the homeserver)", p.who, p.s.inFlight)
 		}
 		if share := p.s.waitShare(len(m.tb)); share > 0.01 {
-			m.note("%s phase: senders had to wait for their flood allowance %.0f %% of the time; add senders", p.who, 100*share)
+			m.note("%s phase: every sender of a room was busy %.0f %% of the time; add senders", p.who, 100*share)
 		}
 	}
 	return ctx.Err()

@@ -128,6 +128,7 @@ type mode struct {
 
 	hs         *bottest.Homeserver
 	hsDir      string
+	dropHSDB   func() // drops the homeserver's PostgreSQL database
 	clientLog  zerolog.Logger
 	logFile    *os.File
 	replies    *tracker
@@ -142,7 +143,7 @@ type mode struct {
 	observers     []*peer // create and watch the sustained rooms
 	fillers       []*peer // create the filler rooms
 	latencyPeers  []*peer
-	noisyPeers    []*peer // send into the noisy room at their flood limit
+	noisyPeers    []*peer // send into the noisy room at the default flood limit's pace
 	latency       *pool
 	sustainPeers  [][]*peer // per sustained room
 	sustainBot    []*pool
@@ -246,6 +247,9 @@ func (m *mode) teardown() {
 	}
 	if m.hsDir != "" && !m.cfg.Keep {
 		_ = os.RemoveAll(m.hsDir)
+	}
+	if m.dropHSDB != nil && !m.cfg.Keep {
+		m.dropHSDB()
 	}
 	if m.logFile != nil {
 		m.logFile.Close()

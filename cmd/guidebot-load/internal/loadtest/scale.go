@@ -67,18 +67,37 @@ func (m *mode) keepSmaller(context.Context) error {
 	return nil
 }
 
-// growChunk bounds the new rooms one start of the bot syncs at once: the
-// first sync after joining them carries the state of every new room, and
-// one of 10,000 takes Dendrite longer than mautrix's 180 s HTTP timeout
-// (2,000 took about 30 s), after which the bot would retry it forever.
-// A bot in that many rooms joined them over time, too.
-const growChunk = 2500
+// The first sync after the bot's account joined rooms while it was down
+// carries every new room's state, and Dendrite takes longer to build it the
+// more rooms the account has (on SQLite: about 10 µs per new room per room
+// held, so 2,500 new rooms at 8,750 took longer than mautrix's 180 s HTTP
+// timeout, after which the bot would fetch it again forever). So each start
+// brings at most growChunk new rooms, fewer once a catch-up took long: the
+// next chunk is sized to catch up in about catchUpGoal. A bot in that many
+// rooms joined them over time, too.
+const (
+	growChunk   = 2500
+	minChunk    = 100
+	catchUpGoal = 45 * time.Second
+)
 
-// growRooms brings guidebot up to target rooms, at most growChunk per
-// start of the bot (see growOnce), and keeps how long making them took.
+// nextChunk sizes the next start's new rooms from the last catch-up: n new
+// rooms, the bot then in have rooms, took took. The cost per new room is
+// taken to grow with the rooms held.
+func nextChunk(n, have int, took time.Duration) int {
+	if took <= 0 || n <= 0 {
+		return growChunk
+	}
+	perRoom := took.Seconds() / float64(n) // at about have rooms held
+	next := catchUpGoal.Seconds() / perRoom * float64(have) / float64(have+n)
+	return min(max(int(next), minChunk), growChunk)
+}
+
+// growRooms brings guidebot up to target rooms, a chunk per start of the
+// bot (see growOnce), and keeps how long making them took.
 func (m *mode) growRooms(ctx context.Context, target int) error {
 	began := time.Now()
-	made := 0
+	made, chunk := 0, growChunk
 	for {
 		have, err := m.bot.Metric(ctx, "guidebot_joined_rooms")
 		if err != nil {
@@ -87,11 +106,13 @@ func (m *mode) growRooms(ctx context.Context, target int) error {
 		if int(have) >= target {
 			break
 		}
-		n := min(target-int(have), growChunk)
-		if err := m.growOnce(ctx, int(have)+n, n); err != nil {
+		n := min(target-int(have), chunk)
+		took, err := m.growOnce(ctx, int(have)+n, n)
+		if err != nil {
 			return err
 		}
 		made += n
+		chunk = nextChunk(n, int(have)+n, took)
 	}
 	m.res.Made, m.res.MadeIn = made, time.Since(began)
 	m.logf("%s: guidebot in %d rooms, %d made for it in %s", m.name(), target, made, m.res.MadeIn.Round(time.Second))
@@ -101,17 +122,18 @@ func (m *mode) growRooms(ctx context.Context, target int) error {
 // growOnce brings guidebot up to target rooms. It stops the bot, joins
 // its account to new rooms directly (a client that syncs while it joins
 // thousands of rooms costs Dendrite O(rooms) per sync, and the run
-// O(rooms²)), and starts it again, waiting until it reports them all. The
-// timed phases ran before: Dendrite's incremental sync costs grow with a
-// user's rooms, and would blur the comparison with the echo client.
-func (m *mode) growOnce(ctx context.Context, target, filler int) error {
+// O(rooms²)), and starts it again, waiting until it reports them all; it
+// returns how long the bot took to answer after that start. The timed
+// phases ran before: Dendrite's incremental sync costs grow with a user's
+// rooms, and would blur the comparison with the echo client.
+func (m *mode) growOnce(ctx context.Context, target, filler int) (time.Duration, error) {
 	m.settle(ctx)
 	if err := m.bot.Stop(); err != nil {
-		return err
+		return 0, err
 	}
 	cli, err := m.tokenClient(&bottest.Login{UserID: m.botID.String()})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := retry(ctx, "logging in as the bot", func() error {
 		_, err := cli.Login(ctx, &mautrix.ReqLogin{
@@ -121,7 +143,7 @@ func (m *mode) growOnce(ctx context.Context, target, filler int) error {
 		})
 		return err
 	}); err != nil {
-		return err
+		return 0, err
 	}
 	// Every join tells the clients sharing a room with the bot that its
 	// device list changed (and each then asks for its keys): they pause
@@ -157,21 +179,23 @@ func (m *mode) growOnce(ctx context.Context, target, filler int) error {
 		p.startSync()
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := cli.Logout(ctx); err != nil {
-		return fmt.Errorf("logging out the bot's extra device: %w", err)
+		return 0, fmt.Errorf("logging out the bot's extra device: %w", err)
 	}
 	took := time.Since(began)
 	m.logf("%s: %d new rooms made and joined in %s (%.1f/s); starting guidebot again", m.name(), filler,
 		took.Round(time.Second), float64(filler)/took.Seconds())
 	// its first answer tells it has been through the sync holding them
-	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID)
+	// (limit: three times the goal, and the chunk never exceeds it by
+	// more than its growth; the first chunks are short anyway)
+	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID, probeLimit+3*catchUpGoal)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	m.logf("%s: guidebot answered %.2f s after starting with %d new rooms", m.name(), d.Seconds(), filler)
-	return m.waitBotRooms(ctx, target)
+	m.logf("%s: guidebot answered %.2f s after starting with %d new rooms (%d in all)", m.name(), d.Seconds(), filler, target)
+	return d, m.waitBotRooms(ctx, target)
 }
 
 // extrapolate fits a straight line through (x1, y1) and (x2, y2) and

@@ -16,8 +16,9 @@ import (
 )
 
 // startHomeserver starts this mode's Dendrite, its data under
-// HomeserverDir, and opens the log the tool's clients warn into.
-func (m *mode) startHomeserver(context.Context) error {
+// HomeserverDir (its database in PostgreSQL with HomeserverPostgres), and
+// opens the log the tool's clients warn into.
+func (m *mode) startHomeserver(ctx context.Context) error {
 	var err error
 	if m.hsDir, err = os.MkdirTemp(m.cfg.HomeserverDir, "guidebot-load-hs-"); err != nil {
 		return err
@@ -26,8 +27,14 @@ func (m *mode) startHomeserver(context.Context) error {
 		return err
 	}
 	m.clientLog = zerolog.New(m.logFile).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	db := ""
+	if m.cfg.HomeserverPostgres != "" {
+		if db, m.dropHSDB, err = homeserverDB(ctx, m.cfg.HomeserverPostgres); err != nil {
+			return err
+		}
+	}
 	// Dendrite's rate limiting is off in the harness's config.
-	m.hs, err = bottest.StartHomeserver(m.hsDir)
+	m.hs, err = bottest.StartHomeserverOn(m.hsDir, db)
 	return err
 }
 

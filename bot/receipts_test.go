@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,4 +63,24 @@ func readReceipt(ctx context.Context, t *testing.T, u *testUser, room id.RoomID,
 		}
 	}
 	return ""
+}
+
+// Receipts asked for while one is on its way collapse to the newest per
+// room, and rooms keep the order they first asked in.
+func TestReceiptsCollapsePerRoom(t *testing.T) {
+	r := newReceipts(nil)
+	r.mark("!a", "$1")
+	r.mark("!b", "$1")
+	r.mark("!a", "$2")
+	var got []string
+	for room, evt, ok := r.next(); ok; room, evt, ok = r.next() {
+		got = append(got, string(room)+" "+string(evt))
+	}
+	if want := []string{"!a $2", "!b $1"}; !slices.Equal(got, want) {
+		t.Errorf("receipts sent %q, want %q", got, want)
+	}
+	r.mark("!a", "$3")
+	if room, evt, ok := r.next(); !ok || room != "!a" || evt != "$3" {
+		t.Errorf("after draining, next = %s %s %v, want !a $3", room, evt, ok)
+	}
 }
