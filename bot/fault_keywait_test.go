@@ -207,13 +207,16 @@ func procOutbox(t *testing.T, b *bottest.Bot, evt id.EventID) (kind, state, toke
 // again, or while it is down (then its first sync brings the key), and the
 // command is answered exactly once, decrypted. That answer stays the
 // command's answer: when the user edits the command, the bot edits it.
+// When the held message is itself an edit of an answered command, the
+// restarted bot edits that answer and sends no new one.
 func TestKeyWaitKill(t *testing.T) {
 	needHomeserver(t)
-	t.Run("key after restart", func(t *testing.T) { keyWaitKill(t, false) })
-	t.Run("key while down", func(t *testing.T) { keyWaitKill(t, true) })
+	t.Run("key after restart", func(t *testing.T) { keyWaitKill(t, false, false) })
+	t.Run("key while down", func(t *testing.T) { keyWaitKill(t, true, false) })
+	t.Run("held edit, key after restart", func(t *testing.T) { keyWaitKill(t, false, true) })
 }
 
-func keyWaitKill(t *testing.T, keyWhileDown bool) {
+func keyWaitKill(t *testing.T, keyWhileDown, editHeld bool) {
 	deadline := testDeadline(t, 90*time.Second)
 	defer checkDeadline(t, deadline)
 
@@ -233,7 +236,13 @@ func keyWaitKill(t *testing.T, keyWhileDown bool) {
 	}
 	keys.holding.Store(true)
 	cmd := sentCmd{user: u, room: room, text: "!messenger signal", phase: "key held, bot killed"}
-	cmd.id = u.Say(room, cmd.text)
+	if editHeld {
+		edit := &event.MessageEventContent{MsgType: event.MsgText, Body: cmd.text}
+		edit.SetEdit(warm.id) // the fallback "* …" outside, the text in m.new_content
+		cmd.id = u.Send(room, edit)
+	} else {
+		cmd.id = u.Say(room, cmd.text)
+	}
 	keys.mu.Lock()
 	nHeld := len(keys.held)
 	keys.mu.Unlock()
@@ -301,6 +310,10 @@ func keyWaitKill(t *testing.T, keyWhileDown bool) {
 	if !keyWhileDown {
 		release()
 	}
+	if editHeld {
+		checkHeldEdit(t, u, pb, botID, room, warm, cmd, deadline)
+		return
+	}
 	// the resumed wait lasts keyWaitOnResume at most
 	if awaitReplies(u, botID, []sentCmd{cmd}, earliest(deadline, time.Now().Add(keyWaitOnResume+10*time.Second))) != nil {
 		t.Errorf("the command is not answered after the restart; the bot's log about it:")
@@ -313,8 +326,7 @@ func keyWaitKill(t *testing.T, keyWhileDown bool) {
 	// edits the command, and the bot edits that answer instead of sending
 	// a second one.
 	answer := u.FirstAnswer(botID, cmd.id).ID
-	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* !messenger molly",
-		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!messenger molly"}}
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "!messenger molly"}
 	edit.SetEdit(cmd.id)
 	u.Send(room, edit)
 	// (the sentinel comes after the edit: the bot has dealt with it)
@@ -338,5 +350,57 @@ func keyWaitKill(t *testing.T, keyWhileDown bool) {
 	}
 	if t.Failed() {
 		t.Logf("guidebot log: %s", pb.LogPath)
+	}
+}
+
+// checkHeldEdit: the held message edited the warm-up command into cmd's
+// text; the restarted bot must edit its answer to the warm-up command into
+// cmd's answer, once, and answer the edit itself with nothing.
+func checkHeldEdit(t *testing.T, u *testUser, pb *bottest.Bot, botID id.UserID, room id.RoomID, warm, cmd sentCmd, deadline time.Time) {
+	t.Helper()
+	answer := u.FirstAnswer(botID, warm.id).ID
+	var edits []*event.Event
+	for until := earliest(deadline, time.Now().Add(keyWaitOnResume+10*time.Second)); len(edits) == 0 && time.Now().Before(until); time.Sleep(200 * time.Millisecond) {
+		edits = edits[:0]
+		for _, evt := range u.History(room) {
+			rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
+			if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) && rel["event_id"] == answer.String() {
+				edits = append(edits, evt)
+			}
+		}
+	}
+	if len(edits) == 0 {
+		t.Errorf("the bot did not edit its answer after the held edit; its log about it:")
+		for _, line := range pb.LogLines(func(s string) bool { return strings.Contains(s, cmd.id.String()) }) {
+			t.Log("    " + line)
+		}
+		t.FailNow()
+	}
+	ev := edits[0]
+	if err := ev.Content.ParseRaw(ev.Type); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := u.Crypto.Decrypt(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("decrypting the bot's edit: %v", err)
+	}
+	got := dec.Content.AsMessage().NewContent
+	if want := expected(t, cmd.text, false).Plain; got == nil || got.Body != want {
+		t.Errorf("the edited answer is %+v, want the answer to %q", got, cmd.text)
+	}
+	// (the sentinel comes after everything: the bot has dealt with it)
+	checkExactlyOnce(t, u, u, botID, []sentCmd{warm}, map[id.RoomID]bool{room: true}, deadline)
+	if n := len(u.Answers(botID, cmd.id)); n != 0 {
+		t.Errorf("the held edit was answered %d times as a new command, want 0", n)
+	}
+	n := 0
+	for _, evt := range u.History(room) {
+		rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
+		if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the bot sent %d edits, want 1", n)
 	}
 }

@@ -240,6 +240,18 @@ func (b *Bot) doKeyWait(ctx context.Context, j *job) (id.EventID, error) {
 		return "", b.unreadable(err)
 	}
 	j.evt = evt
+	if _, edits, ok := commandText(evt); ok && edits != "" {
+		// An edit, as onMessage sees it: of an answered command, the
+		// answer is edited; of another line, the line is answered.
+		j.row.Target = edits.String()
+		ans, err := b.outbox.table.answerFor(ctx, edits)
+		if err != nil {
+			return "", err
+		}
+		if ans != nil && ans.AnswerID != "" {
+			return b.doEdit(ctx, j)
+		}
+	}
 	sent, err := b.doAnswer(ctx, j)
 	if err == nil && sent != "" {
 		// The row is now the command's answer row: an edit or a redaction

@@ -15,6 +15,7 @@ const (
 	BudgetP50Extra   = 5 * time.Millisecond // bot p50 ≤ echo p50 + this
 	BudgetP99Factor  = 1.2                  // bot p99 ≤ echo p99 × this
 	BudgetRateRatio  = 1.00                 // bot answers/s ≥ echo answers/s × this
+	BudgetInside     = 2.0                  // bot's time inside the responder ≤ echo's × this, while sustained
 	BudgetRSS        = 150_000_000          // bytes, with BudgetRooms joined
 	BudgetRooms      = 10_000
 	BudgetFirstReply = 2 * time.Second // process start → first answer received, first start
@@ -194,8 +195,10 @@ func (m *ModeResult) Rows() []Row {
 	}
 
 	if m.BotInside > 0 && m.EchoInside > 0 {
+		limit := time.Duration(float64(m.EchoInside) * BudgetInside)
 		add("time inside the responder per answer while sustained (handler → answer accepted), mean, guidebot",
-			ms(m.BotInside), fmt.Sprintf("— (echo %s)", ms(m.EchoInside)), "")
+			fmt.Sprintf("%s (echo %s, ×%.2f)", ms(m.BotInside), ms(m.EchoInside), float64(m.BotInside)/float64(m.EchoInside)),
+			fmt.Sprintf("≤ echo × %.0f = %s", BudgetInside, ms(limit)), verdict(m.BotInside <= limit))
 	}
 	if m.BotCPU > 0 {
 		add("guidebot CPU while sustained (CPU time / wall time)", fmt.Sprintf("%.0f %% of one core", 100*m.BotCPU), "— (diagnostic)", "")
