@@ -219,7 +219,7 @@ func (m *ModeResult) Rows() []Row {
 		add(what, mb(v), budgetRSS, verdict(v <= BudgetRSS))
 	}
 	if m.Scaled || m.RSSIdleJoin > 0 {
-		memRow(fmt.Sprintf("guidebot resident memory (VmRSS), %s, idle after the syncs that brought them (at most %d new rooms per start)", rooms, growChunk), m.RSSIdleJoin)
+		memRow(fmt.Sprintf("guidebot resident memory (VmRSS), %s, idle after the syncs that brought them (at most %d new rooms per start, fewer once a catch-up is slow)", rooms, growChunk), m.RSSIdleJoin)
 	}
 	if m.RSSPeakJoin > 0 {
 		add("guidebot peak resident memory (VmHWM) during that sync", mb(m.RSSPeakJoin), "— (peak)", "")

@@ -188,8 +188,8 @@ func (m *mode) growOnce(ctx context.Context, target, filler int) (time.Duration,
 	m.logf("%s: %d new rooms made and joined in %s (%.1f/s); starting guidebot again", m.name(), filler,
 		took.Round(time.Second), float64(filler)/took.Seconds())
 	// its first answer tells it has been through the sync holding them
-	// (limit: three times the goal, and the chunk never exceeds it by
-	// more than its growth; the first chunks are short anyway)
+	// (a chunk is sized to catch up in catchUpGoal: three times that is a
+	// slow catch-up, more is a stuck one)
 	d, err := m.startAndProbe(ctx, m.bot, m.lb, m.botID, probeLimit+3*catchUpGoal)
 	if err != nil {
 		return 0, err
