@@ -7,14 +7,16 @@ import (
 )
 
 // TestQuickRun runs the whole tool in its quickest mode against a real
-// Dendrite: a couple of minutes, so only when GUIDEBOT_LOADTEST=1.
+// Dendrite: a few minutes, so only when GUIDEBOT_LOADTEST=1 (.ci/run sets
+// it). With GUIDEBOT_TEST_POSTGRES set, Dendrite keeps its data there.
 //
 //	GUIDEBOT_LOADTEST=1 go test -tags goolm -run QuickRun -v -timeout 15m ./cmd/guidebot-load/internal/loadtest/
 func TestQuickRun(t *testing.T) {
 	if os.Getenv("GUIDEBOT_LOADTEST") != "1" {
-		t.Skip("set GUIDEBOT_LOADTEST=1 to run the load tool end to end (about 2 minutes)")
+		t.Skip("set GUIDEBOT_LOADTEST=1 to run the load tool end to end (about 3 minutes)")
 	}
 	cfg := Quick()
+	cfg.HomeserverPostgres = os.Getenv("GUIDEBOT_TEST_POSTGRES")
 	cfg.Log = testWriter{t}
 	rep, err := Run(t.Context(), cfg)
 	if rep != nil {
