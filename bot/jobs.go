@@ -248,7 +248,7 @@ func (b *Bot) doKeyWait(ctx context.Context, j *job) (id.EventID, error) {
 		if err != nil {
 			return "", err
 		}
-		if ans != nil && ans.AnswerID != "" {
+		if ans != nil {
 			return b.doEdit(ctx, j)
 		}
 	}
