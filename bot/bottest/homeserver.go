@@ -107,8 +107,8 @@ func StartHomeserver(dir string) (*Homeserver, error) {
 }
 
 // StartHomeserverOn is StartHomeserver with every Dendrite component in the
-// PostgreSQL database at db (an empty database of its own), as Dendrite is
-// run in production; db "" keeps SQLite files under dir.
+// PostgreSQL database at db (an empty database of its own); db "" keeps
+// SQLite files under dir.
 func StartHomeserverOn(dir, db string) (*Homeserver, error) {
 	bin := DendriteBinDir()
 	for _, name := range binaries {
