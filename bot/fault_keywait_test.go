@@ -331,14 +331,7 @@ func keyWaitKill(t *testing.T, keyWhileDown, editHeld bool) {
 	u.Send(room, edit)
 	// (the sentinel comes after the edit: the bot has dealt with it)
 	checkExactlyOnce(t, u, u, botID, []sentCmd{warm, cmd}, map[id.RoomID]bool{room: true}, deadline)
-	edits := 0
-	for _, evt := range u.History(room) {
-		rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
-		if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) && rel["event_id"] == answer.String() {
-			edits++
-		}
-	}
-	if edits != 1 {
+	if edits := len(botEdits(u, room, botID, answer)); edits != 1 {
 		t.Errorf("the bot edited its answer %d times after the command was edited, want once", edits)
 	}
 	// the second run took the wait up from the outbox
@@ -361,13 +354,7 @@ func checkHeldEdit(t *testing.T, u *testUser, pb *bottest.Bot, botID id.UserID, 
 	answer := u.FirstAnswer(botID, warm.id).ID
 	var edits []*event.Event
 	for until := earliest(deadline, time.Now().Add(keyWaitOnResume+10*time.Second)); len(edits) == 0 && time.Now().Before(until); time.Sleep(200 * time.Millisecond) {
-		edits = edits[:0]
-		for _, evt := range u.History(room) {
-			rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
-			if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) && rel["event_id"] == answer.String() {
-				edits = append(edits, evt)
-			}
-		}
+		edits = botEdits(u, room, botID, answer)
 	}
 	if len(edits) == 0 {
 		t.Errorf("the bot did not edit its answer after the held edit; its log about it:")
@@ -393,14 +380,20 @@ func checkHeldEdit(t *testing.T, u *testUser, pb *bottest.Bot, botID id.UserID, 
 	if n := len(u.Answers(botID, cmd.id)); n != 0 {
 		t.Errorf("the held edit was answered %d times as a new command, want 0", n)
 	}
-	n := 0
-	for _, evt := range u.History(room) {
-		rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
-		if evt.Sender == botID && rel["rel_type"] == string(event.RelReplace) {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := len(botEdits(u, room, botID, "")); n != 1 {
 		t.Errorf("the bot sent %d edits, want 1", n)
 	}
+}
+
+// botEdits are the edits the bot sent in room, as the server's history has
+// them, of the event of (of any event when of is "").
+func botEdits(u *testUser, room id.RoomID, bot id.UserID, of id.EventID) []*event.Event {
+	var edits []*event.Event
+	for _, evt := range u.History(room) {
+		rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
+		if evt.Sender == bot && rel["rel_type"] == string(event.RelReplace) && (of == "" || rel["event_id"] == of.String()) {
+			edits = append(edits, evt)
+		}
+	}
+	return edits
 }

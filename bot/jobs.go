@@ -143,7 +143,7 @@ func (b *Bot) doAnswer(ctx context.Context, j *job) (id.EventID, error) {
 		return "", err
 	}
 	log.Info().Str("command", reply.Command).Bool("failed", reply.Failed).Dur("took", time.Since(j.received)).Msg("Command answered")
-	b.markRead(ctx, j.row.RoomID, j.row.EventID)
+	b.markRead(j.row.RoomID, j.row.EventID)
 	return sent, nil
 }
 
@@ -171,7 +171,7 @@ func (b *Bot) doEdit(ctx context.Context, j *job) (id.EventID, error) {
 	})
 	if err == nil {
 		zerolog.Ctx(ctx).Info().Str("command", reply.Command).Msg("Answer edited to match the edited command")
-		b.markRead(ctx, j.row.RoomID, j.row.EventID)
+		b.markRead(j.row.RoomID, j.row.EventID)
 	}
 	return sent, err
 }
@@ -276,7 +276,7 @@ func (b *Bot) unreadable(err error) error {
 
 // markRead moves the bot's read receipt to the command it answered, as
 // clients show it; see receipts.
-func (b *Bot) markRead(_ context.Context, room id.RoomID, evt id.EventID) {
+func (b *Bot) markRead(room id.RoomID, evt id.EventID) {
 	b.receipts.mark(room, evt)
 }
 

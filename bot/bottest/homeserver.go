@@ -177,7 +177,8 @@ func (s *Homeserver) configure() error {
 	global["disable_federation"] = true
 	if s.db != "" {
 		// Dendrite's default keeps 2 of its 90 connections idle: under
-		// load it opens (and PostgreSQL forks) a new one for most queries.
+		// load it keeps opening new ones (a PostgreSQL fork each), which
+		// made one-way delivery 124 ms instead of 23 ms here.
 		db := global["database"].(map[string]any)
 		db["max_idle_conns"] = db["max_open_conns"]
 	}

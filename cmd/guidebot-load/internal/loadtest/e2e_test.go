@@ -13,7 +13,7 @@ import (
 //	GUIDEBOT_LOADTEST=1 go test -tags goolm -run QuickRun -v -timeout 15m ./cmd/guidebot-load/internal/loadtest/
 func TestQuickRun(t *testing.T) {
 	if os.Getenv("GUIDEBOT_LOADTEST") != "1" {
-		t.Skip("set GUIDEBOT_LOADTEST=1 to run the load tool end to end (about 3 minutes)")
+		t.Skip("set GUIDEBOT_LOADTEST=1 to run the load tool end to end (4 to 8 minutes)")
 	}
 	cfg := Quick()
 	cfg.HomeserverPostgres = os.Getenv("GUIDEBOT_TEST_POSTGRES")

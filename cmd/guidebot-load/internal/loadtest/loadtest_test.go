@@ -227,7 +227,7 @@ func TestPool(t *testing.T) {
 	soon := time.Now().Add(50 * time.Millisecond)
 	var got []string
 	for range 4 {
-		s, _ := p.acquire(ctx, soon)
+		s := p.acquire(ctx, soon)
 		if s == nil {
 			t.Fatalf("no sender after %d commands, with none busy", len(got))
 		}
@@ -239,16 +239,17 @@ func TestPool(t *testing.T) {
 	}
 	// a busy sender is not handed out twice: with both busy, the next
 	// waits past the deadline
-	s1, _ := p.acquire(ctx, soon)
-	s2, _ := p.acquire(ctx, soon)
+	s1 := p.acquire(ctx, soon)
+	s2 := p.acquire(ctx, soon)
 	if s1 == nil || s2 == nil || s1 == s2 {
 		t.Fatalf("two acquires = %v, %v, want both senders", s1, s2)
 	}
-	if s, waited := p.acquire(ctx, time.Now().Add(30*time.Millisecond)); s != nil || waited < 30*time.Millisecond {
+	began := time.Now()
+	if s, waited := p.acquire(ctx, began.Add(30*time.Millisecond)), time.Since(began); s != nil || waited < 30*time.Millisecond {
 		t.Errorf("acquire with every sender busy = %v after %v, want nil after the deadline", s, waited)
 	}
 	p.release(s1)
-	if s, _ := p.acquire(ctx, soon); s != s1 {
+	if s := p.acquire(ctx, soon); s != s1 {
 		t.Errorf("after a release, acquire = %v, want the released sender", s)
 	}
 }

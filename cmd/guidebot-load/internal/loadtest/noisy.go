@@ -155,7 +155,7 @@ func (m *mode) quietRoundTrips(ctx context.Context, n int) (q quiet) {
 			break
 		}
 		cmd := timedCommands[i%len(timedCommands)]
-		s, _ := m.latency.acquire(ctx, deadline)
+		s := m.latency.acquire(ctx, deadline)
 		if s == nil {
 			q.botLost++
 			continue

@@ -81,7 +81,7 @@ func (m *mode) warmUp(ctx context.Context) error {
 		if _, ok := m.timed(ctx, p, m.le, cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd)); !ok {
 			failed.Add(1)
 		}
-		s, _ := m.latency.acquire(ctx, time.Now().Add(time.Minute))
+		s := m.latency.acquire(ctx, time.Now().Add(time.Minute))
 		if s == nil {
 			return ctx.Err()
 		}
@@ -172,7 +172,7 @@ func (m *mode) measureRoundTrips(ctx context.Context) error {
 			}
 		}
 		bot := func() {
-			s, _ := m.latency.acquire(ctx, deadline)
+			s := m.latency.acquire(ctx, deadline)
 			if s == nil {
 				botLost++
 				return
@@ -228,7 +228,7 @@ func (m *mode) measureSustained(ctx context.Context) error {
 		j, i := pairs[n].room, pairs[n].sender
 		cmd := timedCommands[n%len(timedCommands)]
 		m.timed(ctx, m.sustainPeers[j][i], m.te[j], cmd, m.echo.cli.UserID, m.echo.expectedBody(cmd))
-		if s, _ := m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
+		if s := m.sustainBot[j].acquire(ctx, time.Now().Add(time.Minute)); s != nil {
 			m.timed(ctx, s.p, m.tb[j], cmd, m.botID, m.answers[cmd][0])
 			m.sustainBot[j].release(s)
 		}
@@ -299,9 +299,6 @@ func (m *mode) measureSustained(ctx context.Context) error {
 		if p.s.inFlight > 0 {
 			m.note("%s phase: %d commands were still unanswered 5 s after it ended (queued at the homeserver)", p.who, p.s.inFlight)
 		}
-		if share := p.s.waitShare(len(m.tb)); share > 0.01 {
-			m.note("%s phase: every sender of a room was busy %.0f %% of the time; add senders", p.who, 100*share)
-		}
 	}
 	return ctx.Err()
 }
@@ -313,7 +310,6 @@ type sustained struct {
 	rts      []time.Duration // their round trips
 	lost     int             // commands that failed (not merely late)
 	inFlight int             // commands still unanswered 5 s after the phase ended
-	waited   time.Duration   // time senders were the limit, summed over rooms
 }
 
 func (s sustained) rate() float64 {
@@ -323,18 +319,11 @@ func (s sustained) rate() float64 {
 	return float64(s.answered) / s.dur.Seconds()
 }
 
-func (s sustained) waitShare(rooms int) float64 {
-	if s.dur <= 0 || rooms == 0 {
-		return 0
-	}
-	return s.waited.Seconds() / (s.dur.Seconds() * float64(rooms))
-}
-
 func (s sustained) plus(o sustained) sustained {
 	return sustained{
 		dur: s.dur + o.dur, answered: s.answered + o.answered,
 		rts:  append(append([]time.Duration{}, s.rts...), o.rts...),
-		lost: s.lost + o.lost, inFlight: s.inFlight + o.inFlight, waited: s.waited + o.waited,
+		lost: s.lost + o.lost, inFlight: s.inFlight + o.inFlight,
 	}
 }
 
@@ -350,15 +339,11 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 		lost     int
 		inFlight int
 		answered int
-		waited   time.Duration
 	)
 	_ = parallel(ctx, len(rooms), len(rooms), func(ctx context.Context, j int) error {
 		for i := 0; time.Now().Before(to); i++ {
-			s, w := pools[j].acquire(ctx, to)
+			s := pools[j].acquire(ctx, to)
 			if s == nil {
-				mu.Lock()
-				waited += w
-				mu.Unlock()
 				return nil
 			}
 			pools[j].release(s)
@@ -367,9 +352,6 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 			wait := min(answerTimeout, time.Until(to)+5*time.Second)
 			r := m.roundTrip(ctx, s.p, rooms[j], cmd, from, want(cmd), wait)
 			mu.Lock()
-			if r.sent.After(from0) {
-				waited += w
-			}
 			switch {
 			case r.status == "" && !r.at.Before(from0) && !r.at.After(to):
 				answered++
@@ -387,5 +369,5 @@ func (m *mode) sustain(ctx context.Context, rooms []id.RoomID, pools []*pool, fr
 		}
 		return nil
 	})
-	return sustained{dur: dur, answered: answered, rts: rts, lost: lost, inFlight: inFlight, waited: waited}
+	return sustained{dur: dur, answered: answered, rts: rts, lost: lost, inFlight: inFlight}
 }

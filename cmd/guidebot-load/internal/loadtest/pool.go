@@ -34,10 +34,8 @@ func newPool(peers []*peer) *pool {
 }
 
 // acquire returns the next sender not busy with a command, waiting while
-// all are; it returns nil once deadline passes. waited is the time spent
-// waiting: a measurement limited by its senders says so.
-func (p *pool) acquire(ctx context.Context, deadline time.Time) (s *sender, waited time.Duration) {
-	began := time.Now()
+// all are; it returns nil once deadline passes.
+func (p *pool) acquire(ctx context.Context, deadline time.Time) *sender {
 	for {
 		now := time.Now()
 		p.mu.Lock()
@@ -49,11 +47,11 @@ func (p *pool) acquire(ctx context.Context, deadline time.Time) (s *sender, wait
 			p.next = (p.next + i + 1) % len(p.senders)
 			c.busy = true
 			p.mu.Unlock()
-			return c, now.Sub(began)
+			return c
 		}
 		p.mu.Unlock()
 		if now.After(deadline) || ctx.Err() != nil {
-			return nil, now.Sub(began)
+			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
